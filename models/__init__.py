@@ -1,0 +1,1 @@
+"""Tables, the contract's codes and labels, the metrics.json model, and database setup."""

@@ -1,0 +1,55 @@
+"""Database setup: engines for SQLite and PostgreSQL, and schema upgrades through Alembic."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str) -> Engine:
+    """One engine per URL. SQLite files get their folder created and foreign keys enforced."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        if sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if sa_url.get_backend_name() == "postgresql" and sa_url.drivername == "postgresql":
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    return create_engine(sa_url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for `url`, with the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = get_engine(url)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema of the database at `url` up to `revision` (idempotent)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with get_engine(url).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,6 +1,25 @@
-"""The written report (Markdown and self-contained HTML) and the one place numbers are formatted."""
+"""The written report (Markdown and self-contained HTML) and the one place numbers are formatted.
 
+The report follows the 2024 TDAG document (seed): fixed prose lives in
+`templates/report.md.j2`, the sentences that carry figures are built here from the metrics.
+Every value printed by the template is escaped for Markdown (and so for the HTML made from it).
+"""
+
+import base64
+import html
 import math
+import re
+from pathlib import Path
+
+import markdown
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from models.codes import ENTITIES, MEMBERSHIP_CATEGORIES, REASONS, label
+from models.metrics import Change, Metrics
+
+CHART_NAMES = ("partners_by_type", "by_region", "by_priority", "trend")
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def fmt_usd_m(usd: float, decimals: int = 1) -> str:
@@ -8,11 +27,24 @@ def fmt_usd_m(usd: float, decimals: int = 1) -> str:
     return f"{usd / 1e6:,.{decimals}f}"
 
 
+def usd_million_words(usd: float, decimals: int = 1) -> str:
+    """USD in words as in the report: 'USD 33.8 million' ('less than USD 0.1 million')."""
+    smallest = 10**-decimals
+    if 0 < usd / 1e6 < smallest / 2:
+        return f"less than USD {smallest:.{decimals}f} million"
+    return f"USD {fmt_usd_m(usd, decimals)} million"
+
+
 def fmt_pct(share: float) -> str:
     """A share 0..1 as a whole percentage, e.g. 0.9201 -> '92%' ('<1%' for a sliver above 0)."""
     if 0 < share < 0.005:
         return "<1%"
     return f"{math.floor(share * 100 + 0.5)}%"
+
+
+def fmt_change_pct(ratio: float) -> str:
+    """A relative change as a signed whole percentage, e.g. 0.391 -> '+39%'."""
+    return f"{'+' if ratio >= 0 else '-'}{math.floor(abs(ratio) * 100 + 0.5)}%"
 
 
 def chart_titles(year: int) -> dict[str, str]:
@@ -24,3 +56,196 @@ def chart_titles(year: int) -> dict[str, str]:
         "trend": "Number of signed agreements and financial contributions (in USD million), "
         f"{year - 4}–{year}",
     }
+
+
+def _plural(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _enumerate(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b, and c' (the seed's serial comma)."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def headline_sentence(metrics: Metrics) -> str:
+    """Agreements signed in Y, those with money, the total and who contributed it."""
+    year, signed = metrics.year, metrics.agreements.signed
+    money = metrics.financial_usd
+    opening = (
+        f"In {year}, through the collaborative efforts of ITU memberships, partners and BDT staff "
+        "(both in the regions and at headquarters), the ITU/BDT signed "
+    )
+    if signed == 0:
+        return opening + "no partnership agreement."
+    agreements = _plural(signed, "partnership agreement", "partnership agreements")
+    if metrics.agreements.with_financial == 0 or money.total == 0:
+        return opening + f"{agreements}, none of which included financial contributions."
+    return opening + (
+        f"{agreements} out of which {metrics.agreements.with_financial} included financial "
+        f"contributions totalling approximately {usd_million_words(money.total)}, with "
+        f"{fmt_pct(money.partner_share)} contributed by BDT partners and "
+        f"{fmt_pct(money.itu_share)} by ITU."
+    )
+
+
+def membership_sentence(metrics: Metrics) -> str:
+    """The partners' ITU membership categories, zero categories left out."""
+    counts = metrics.partners.by_membership
+    items = [
+        f"{counts[code]} {label(MEMBERSHIP_CATEGORIES, code)}"
+        for code in MEMBERSHIP_CATEGORIES
+        if counts.get(code, 0) > 0
+    ]
+    if not items:
+        return "None of these partners is an ITU member, based on ITU Membership categories."
+    return f"These partners included {_enumerate(items)}, based on ITU Membership categories."
+
+
+def financial_partners_sentence(metrics: Metrics) -> str:
+    """How many of the year's partners signed financial contributions, and for how much."""
+    partners = metrics.partners
+    if partners.financial == 0:
+        return (
+            f"None of the {partners.total} BDT partners signed a financial contribution "
+            f"in {metrics.year}."
+        )
+    return (
+        f"Out of the {partners.total} BDT partners, {partners.financial} signed financial "
+        f"contribution(s) for a total amount of about {usd_million_words(partners.financial_usd)} "
+        "distributed as detailed below:"
+    )
+
+
+def trend_sentence(metrics: Metrics) -> str:
+    """Introduces the five-year chart; praises the year only when money actually grew."""
+    first, last = metrics.trend[0].year, metrics.trend[-1].year
+    sentence = (
+        f"The number of agreements and financial contributions signed between {first} and "
+        f"{last} are presented in the chart below"
+    )
+    if metrics.year_over_year.financial_usd_total.change > 0:
+        sentence += (
+            ", highlighting the significant resource mobilization achieved in the past year to "
+            "support the implementation of development projects, regional and global "
+            "initiatives, and activities at national, regional, and global levels"
+        )
+    return sentence + "."
+
+
+def _movement(change: Change, what: str, fmt) -> str:
+    """'rose from X to Y (+n%)', 'fell ...' or 'was unchanged at X' for one figure."""
+    if change.change == 0:
+        return f"{what} was unchanged at {fmt(change.current)}"
+    verb = "rose" if change.change > 0 else "fell"
+    pct = f" ({fmt_change_pct(change.change_pct)})" if change.change_pct is not None else ""
+    return f"{what} {verb} from {fmt(change.previous)} to {fmt(change.current)}{pct}"
+
+
+def year_over_year_sentence(metrics: Metrics) -> str:
+    """Year Y against Y-1: agreements signed and financial contributions."""
+    yoy = metrics.year_over_year
+    agreements = _movement(yoy.agreements, "the number of agreements signed", lambda v: f"{v:.0f}")
+    money = yoy.financial_usd_total
+    if money.current == 0 and money.previous == 0:
+        financial = "no financial contribution was signed in either year"
+    else:
+        financial = _movement(money, "financial contributions", usd_million_words)
+    return f"Compared with {yoy.previous_year}, {agreements}, and {financial}."
+
+
+def data_quality_sentence(metrics: Metrics) -> str:
+    """Which ingestion the data-quality figures describe and how many rows it rejected."""
+    quality = metrics.data_quality
+    rejected = sum(quality.rejected.values())
+    which = f"ingestion {quality.ingestion_id}" if quality.ingestion_id is not None else "ingestion"
+    rows = _plural(rejected, "row was", "rows were")
+    return (
+        f"Records of the {which} this report is based on: {rows} rejected, each listed with "
+        "its reason in rejections.csv."
+    )
+
+
+def _context(metrics: Metrics, chart_src: dict[str, str]) -> dict:
+    """Everything the report template prints, as plain (unescaped) values."""
+    top = metrics.top_financial_partners
+    quality = metrics.data_quality
+    return {
+        "year": metrics.year,
+        "inf_document": f"TDAG{(metrics.year + 1) % 100:02d}/INF/1",
+        "titles": chart_titles(metrics.year),
+        "chart_src": {name: Markup(src) for name, src in chart_src.items()},
+        "headline": headline_sentence(metrics),
+        "partners_sentence": (
+            f"These partnership agreements were signed with {metrics.partners.total} partners "
+            "of different type, distributed as follows:"
+            if metrics.partners.total
+            else ""
+        ),
+        "membership_sentence": membership_sentence(metrics),
+        "financial_partners_sentence": financial_partners_sentence(metrics),
+        "top_intro": f"For {metrics.year}, BDT’s top {len(top)} financial partners were:",
+        "top_partners": [{"name": p.name, "usd": usd_million_words(p.usd, 2)} for p in top],
+        "trend_sentence": trend_sentence(metrics),
+        "year_over_year_sentence": year_over_year_sentence(metrics),
+        "data_quality_sentence": data_quality_sentence(metrics),
+        "quality_rows": [
+            {
+                "entity": entity.replace("_", " ").capitalize(),
+                **{kind: getattr(quality, kind).get(entity, 0) for kind in ("read", "loaded")},
+                "rejected": quality.rejected.get(entity, 0),
+            }
+            for entity in ENTITIES
+        ],
+        "reason_rows": [
+            {"reason": reason, "rows": quality.rejections_by_reason.get(reason, 0)}
+            for reason in REASONS
+        ],
+    }
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def escape_markdown(value: object) -> str:
+    """Text that Markdown prints literally: no HTML, links, emphasis or table breaks."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = str(value).replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        finalize=escape_markdown,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_markdown(metrics: Metrics, charts_dir_rel: str = "charts") -> str:
+    """The report as Markdown, its charts referenced as `<charts_dir_rel>/<name>.png`."""
+    chart_src = {name: f"{charts_dir_rel}/{name}.png" for name in CHART_NAMES}
+    return _environment().get_template("report.md.j2").render(_context(metrics, chart_src))
+
+
+def render_html(metrics: Metrics, chart_pngs: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page, its charts embedded as PNG data URIs."""
+    missing = [name for name in CHART_NAMES if name not in chart_pngs]
+    if missing:
+        raise ValueError(f"render_html needs the PNG of every chart; missing: {missing}")
+    chart_src = {
+        name: "data:image/png;base64," + base64.b64encode(chart_pngs[name]).decode("ascii")
+        for name in CHART_NAMES
+    }
+    text = _environment().get_template("report.md.j2").render(_context(metrics, chart_src))
+    body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
+    title = html.escape(f"ITU-D partnerships and resource mobilization ({metrics.year})")
+    return (
+        _environment().get_template("report.html.j2").render(title=Markup(title), body=Markup(body))
+    )

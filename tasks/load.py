@@ -129,3 +129,13 @@ def _records(frame: pd.DataFrame) -> Iterator[list[dict]]:
     frame = frame.astype(object).where(frame.notna(), None)
     for start in range(0, len(frame), BATCH_ROWS):
         yield frame.iloc[start : start + BATCH_ROWS].to_dict(orient="records")
+
+
+def ingestion_fingerprint(db_url: str, ingestion_id: int | None) -> str:
+    """The input fingerprint of an ingestion ("" when there is none)."""
+    if ingestion_id is None:
+        return ""
+    table = Ingestion.__table__
+    with get_engine(db_url).connect() as connection:
+        found = connection.scalar(select(table.c.fingerprint).where(table.c.id == ingestion_id))
+    return found or ""

@@ -1,0 +1,196 @@
+"""The `prm` command line: a thin layer over the flows (contract section 6).
+
+Every command exits 0 on success, or 1 with a one-line reason on stderr. Rejected rows are
+not a failure: they are reported.
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.codes import ENTITIES, REASONS
+from tasks.errors import PrmError
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+
+app = typer.Typer(
+    help="prm: ITU-D partnerships & resource-mobilization reporting pipeline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+out = Console()
+
+Source = Annotated[str, typer.Option("--source", help="Folder or s3://bucket/prefix/ to read.")]
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL (env PRM_DATABASE_URL; default embedded SQLite)."),
+]
+Year = Annotated[int, typer.Option("--year", help="Report year (calendar year of signed_on).")]
+OutDir = Annotated[Path | None, typer.Option("--out", help="Write the bundle into this folder.")]
+NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
+Endpoint = Annotated[
+    str | None, typer.Option("--endpoint-url", envvar="PRM_S3_ENDPOINT_URL", help="Empty = AWS.")
+]
+Bucket = Annotated[str | None, typer.Option("--bucket", envvar="PRM_S3_BUCKET")]
+Prefix = Annotated[str | None, typer.Option("--prefix", envvar="PRM_S3_PREFIX")]
+
+
+def fail(exc: Exception) -> None:
+    """Print the one-line reason and exit 1."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    typer.echo(f"prm: {reason}", err=True)
+    raise typer.Exit(1)
+
+
+def print_ingestion(result) -> None:
+    """Read / loaded / rejected per entity, and the rejections by reason."""
+    table = Table(title=f"Ingestion {result.ingestion_id} of {result.source}")
+    for column in ("entity", "read", "loaded", "rejected"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for entity in ENTITIES:
+        table.add_row(
+            entity,
+            str(result.read[entity]),
+            str(result.loaded[entity]),
+            str(result.rejected[entity]),
+        )
+    out.print(table)
+    reasons = result.reasons()
+    if reasons:
+        listed = ", ".join(f"{r} {reasons[r]}" for r in REASONS if r in reasons)
+        out.print(f"Rejected rows by reason: {listed}")
+
+
+def write_rejections(result, path: Path | None) -> Path:
+    """Write the ingestion's rejected rows to a CSV file and return its path."""
+    from tasks.config import get_settings
+    from tasks.tables import write_csv
+
+    path = path or get_settings().data_dir / "rejections" / f"ingestion-{result.ingestion_id}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(result.rejections, path)
+    return path
+
+
+@app.command()
+def ingest(
+    source: Source,
+    db: Db = None,
+    rejections: Annotated[
+        Path | None, typer.Option("--rejections", help="CSV file for the rejected rows.")
+    ] = None,
+) -> None:
+    """Ingest a folder or S3 prefix of partner-register exports."""
+    from flows.ingest import ingest as ingest_flow
+
+    try:
+        result = ingest_flow(source, db)
+        print_ingestion(result)
+        path = write_rejections(result, rejections)
+    except PrmError as exc:
+        fail(exc)
+    out.print(f"Rejected rows written to {path}")
+
+
+@app.command()
+def report(
+    year: Year,
+    db: Db = None,
+    out_dir: OutDir = None,
+    no_upload: NoUpload = False,
+    endpoint_url: Endpoint = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """Write the report bundle of a year from the database (and publish it)."""
+    from flows.monthly import publish
+    from flows.report import report as report_flow
+
+    try:
+        written = report_flow(year=year, db_url=db, out=str(out_dir) if out_dir else None)
+        out.print(f"Bundle written to {written.bundle_dir}")
+        if not no_upload:
+            published = publish(
+                written.bundle_dir,
+                year,
+                written.run_id,
+                bucket or "",
+                prefix or "",
+                endpoint_url or "",
+            )
+            out.print(f"Published to {published.uri}")
+    except PrmError as exc:
+        fail(exc)
+
+
+@app.command()
+def run(
+    source: Source,
+    year: Year,
+    db: Db = None,
+    out_dir: OutDir = None,
+    no_upload: NoUpload = False,
+    endpoint_url: Endpoint = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
+    from flows.monthly import monthly_report
+
+    try:
+        summary = monthly_report(
+            source=source,
+            year=year,
+            upload=not no_upload,
+            bucket=bucket or "",
+            prefix=prefix or "",
+            endpoint_url=endpoint_url or "",
+            db_url=db or "",
+            out=str(out_dir) if out_dir else "",
+        )
+    except PrmError as exc:
+        fail(exc)
+    out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
+    if summary.published:
+        out.print(f"Published to {summary.published.uri}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Db = None) -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    from models.db import current_revision, upgrade
+    from tasks.config import get_settings
+
+    url = get_settings(database_url=db).db_url()
+    try:
+        upgrade(url)
+    except Exception as exc:  # a wrong URL or an unreachable server: say so in one line
+        fail(exc)
+    out.print(f"Database at revision {current_revision(url)}")
+
+
+def _register_storage_commands() -> None:
+    from flows import cli_storage
+
+    app.command("fetch")(cli_storage.fetch)
+    app.command("runs")(cli_storage.runs)
+    app.command("link")(cli_storage.link)
+
+
+_register_storage_commands()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="prm")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

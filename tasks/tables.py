@@ -1,0 +1,206 @@
+"""The report's tables as DataFrames, and their CSV and XLSX forms, safe to open in a spreadsheet.
+
+Every text cell goes through `neutralise` before it is written (OWASP CSV injection: a text
+starting with = + - @, a tab or a carriage return gets a leading single quote); numbers stay
+numbers. Money is USD, shares are fractions 0..1 (formatted as % in the workbook).
+"""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from models.codes import (
+    MEMBERSHIP_CATEGORIES,
+    NO_MEMBERSHIP,
+    PARTNER_TYPES,
+    PRIORITIES,
+    REGIONS,
+    label,
+)
+from models.metrics import Breakdown, Metrics
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+USD_FORMAT = "#,##0.00"
+SHARE_FORMAT = "0.0%"
+MAX_COLUMN_WIDTH = 60
+# code column -> (its label column, the code list)
+LABELLED_CODES = {
+    "partner_type": ("partner_type_label", PARTNER_TYPES),
+    "membership_category": ("membership_label", MEMBERSHIP_CATEGORIES),
+    "region": ("region_label", REGIONS),
+    "priority": ("priority_label", PRIORITIES),
+}
+
+
+def neutralise(value: object) -> object:
+    """A text cell made inert for spreadsheets (leading quote); any other value unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def build_tables(metrics: Metrics, agreements: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The report's tables of year Y, labels beside codes, keyed by their file name."""
+    return {
+        "summary": summary_table(metrics),
+        "top_partners": top_partners_table(metrics),
+        "partners_by_type": _count_table(metrics.partners.by_type, PARTNER_TYPES, "partners"),
+        "partners_by_membership": _count_table(
+            metrics.partners.by_membership, MEMBERSHIP_CATEGORIES, "partners", extra=NO_MEMBERSHIP
+        ),
+        "by_region": _breakdown_table(metrics.by_region),
+        "by_priority": _breakdown_table(metrics.by_priority),
+        "trend": pd.DataFrame([t.model_dump() for t in metrics.trend]),
+        "agreements": agreements_table(agreements),
+    }
+
+
+def summary_table(metrics: Metrics) -> pd.DataFrame:
+    """The headline figures of year Y, one per row, with their unit."""
+    money, partners = metrics.financial_usd, metrics.partners
+    rows = [
+        ("year", metrics.year, "year"),
+        ("agreements signed", metrics.agreements.signed, "agreements"),
+        (
+            "agreements with financial contributions",
+            metrics.agreements.with_financial,
+            "agreements",
+        ),
+        ("financial contributions, total", money.total, "USD"),
+        ("financial contributions by partners", money.partners, "USD"),
+        ("financial contributions by ITU", money.itu, "USD"),
+        ("partners' share of contributions", money.partner_share, "share"),
+        ("ITU's share of contributions", money.itu_share, "share"),
+        ("partners", partners.total, "partners"),
+        ("partners with financial contributions", partners.financial, "partners"),
+        ("financial contributions of those partners", partners.financial_usd, "USD"),
+    ]
+    indicators, values, units = zip(*rows, strict=True)
+    # object dtype: counts stay integers beside USD amounts and shares
+    values = pd.Series(values, dtype="object")
+    return pd.DataFrame({"indicator": indicators, "value": values, "unit": units})
+
+
+def top_partners_table(metrics: Metrics) -> pd.DataFrame:
+    """The top financial partners of year Y with their type label and USD."""
+    columns = ["rank", "partner_id", "partner_name", "partner_type", "partner_type_label", "usd"]
+    rows = [
+        (p.rank, p.partner_id, p.name, p.partner_type, label(PARTNER_TYPES, p.partner_type), p.usd)
+        for p in metrics.top_financial_partners
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _count_table(counts: dict[str, int], codes, what: str, extra: str | None = None):
+    """Every code of a code list (and `extra`) with its label, count and share of the total."""
+    order = [*codes, *([extra] if extra else [])]
+    order += [code for code in counts if code not in order]
+    total = sum(counts.values())
+    rows = [
+        (
+            code,
+            label(codes, code),
+            counts.get(code, 0),
+            counts.get(code, 0) / total if total else 0.0,
+        )
+        for code in order
+    ]
+    return pd.DataFrame(rows, columns=["code", "label", what, "share"])
+
+
+def _breakdown_table(rows: list[Breakdown]) -> pd.DataFrame:
+    """A by_region/by_priority list as a table, in contract code order."""
+    return pd.DataFrame([row.model_dump() for row in rows])
+
+
+def agreements_table(agreements: pd.DataFrame) -> pd.DataFrame:
+    """The year's agreements with each code's label beside it (like document INF/1)."""
+    table = agreements.copy()
+    for column, (label_column, codes) in LABELLED_CODES.items():
+        if column not in table.columns:
+            continue
+        labels = table[column].map(lambda code, c=codes: None if pd.isna(code) else label(c, code))
+        table.insert(table.columns.get_loc(column) + 1, label_column, labels)
+    return table
+
+
+def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame whose text cells went through `neutralise`."""
+    out = df.copy()
+    for column in out.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])
+        ):
+            values = [neutralise(value) for value in out[column]]
+            out[column] = pd.Series(values, index=out.index, dtype="object")
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV (header, no index, LF line ends), text cells neutralised."""
+    return _neutralised(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write the frame as a neutralised CSV file."""
+    Path(path).write_bytes(csv_bytes(df))
+
+
+def _cell(value: object) -> object:
+    """A value openpyxl stores as is: missing -> None, text neutralised and made XML-safe."""
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalar -> Python number
+        value = value.item()
+    if isinstance(value, str):
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _add_sheet(workbook: Workbook, name: str, df: pd.DataFrame) -> None:
+    """One table as a sheet: bold header, numbers as numbers, USD/share formats, fitted widths."""
+    sheet = workbook.create_sheet(title=name[:31])
+    sheet.append([str(c) for c in df.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in df.itertuples(index=False):
+        sheet.append([_cell(v) for v in row])
+    for index, column in enumerate(df.columns, start=1):
+        number_format = _number_format(str(column))
+        letter = get_column_letter(index)
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+        longest = max([len(str(column))] + [len(str(v)) for v in df[column] if v is not None])
+        sheet.column_dimensions[letter].width = min(longest + 2, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A2"
+
+
+def _number_format(column: str) -> str | None:
+    """The display format of a column by its name's unit: USD amounts and shares."""
+    if column == "usd" or column.endswith("_usd"):
+        return USD_FORMAT
+    if column == "share" or column.endswith("_share"):
+        return SHARE_FORMAT
+    return None
+
+
+def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """All tables as one workbook, one sheet per table in the given order."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, df in tables.items():
+        _add_sheet(workbook, name, df)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write all tables as one workbook (one sheet per table)."""
+    Path(path).write_bytes(xlsx_bytes(tables))

@@ -57,3 +57,53 @@ def sqlite_url(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'prm.db'}"
     upgrade(url)
     return url
+
+
+# ---------------------------------------------------------------------------------------------
+# Object storage: a real S3 server (SeaweedFS on 127.0.0.1) for the session, a fresh bucket
+# name per test, and settings/credentials that point boto3 at it and nowhere else.
+# ---------------------------------------------------------------------------------------------
+
+S3_TEST_ACCESS_KEY = "prm-test-access"
+
+
+def use_s3_credentials(monkeypatch, access_key: str, secret_key: str) -> None:
+    """Give boto3 exactly these credentials (no profile, no config file, no metadata service)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/prm-test-aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/prm-test-aws-credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 server for the session (LocalS3: endpoint_url, access_key, secret_key)."""
+    from infra.seaweed import LocalS3
+
+    secret = f"prm-test-secret-{uuid.uuid4().hex}"
+    server = LocalS3(tmp_path_factory.mktemp("s3"), S3_TEST_ACCESS_KEY, secret)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket() -> str:
+    """A bucket name no other test uses (the bucket itself is not created)."""
+    return f"prm-test-{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def s3_settings(s3_server, s3_bucket, monkeypatch):
+    """Settings for the session server and a fresh bucket, with its credentials in the env."""
+    from tasks.config import get_settings
+
+    use_s3_credentials(monkeypatch, s3_server.access_key, s3_server.secret_key)
+    monkeypatch.setenv("PRM_S3_ENDPOINT_URL", s3_server.endpoint_url)
+    monkeypatch.setenv("PRM_S3_BUCKET", s3_bucket)
+    monkeypatch.delenv("PRM_S3_PREFIX", raising=False)
+    return get_settings()

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+import typer
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from typer.testing import CliRunner
 
+from flows import cli_storage
 from infra.seaweed import LocalS3, free_port_pair, listening_addresses
 from tasks import s3keys
 from tasks.config import get_settings
@@ -264,3 +267,52 @@ def test_keys_are_built_in_one_shape():
             s3keys.bundle_prefix("reports", 2024, run_id)
     with pytest.raises(StorageError):
         s3keys.bundle_prefix("reports/../other", 2024, "r1")
+
+
+def storage_cli() -> typer.Typer:
+    """A typer app with the storage commands registered as the `prm` app does."""
+    app = typer.Typer()
+    app.command("fetch")(cli_storage.fetch)
+    app.command("runs")(cli_storage.runs)
+    app.command("link")(cli_storage.link)
+    return app
+
+
+def test_cli_fetch_runs_and_link(s3_settings, tmp_path, monkeypatch):
+    bundle = make_bundle(tmp_path / "b", signed=42)
+    publish_bundle(bundle, year=2024, run_id="r1", settings=s3_settings)
+    bucket = s3_settings.s3_bucket
+    monkeypatch.setenv("PRM_S3_BUCKET", "flag-wins-over-this")
+    runner, app = CliRunner(), storage_cli()
+    got = runner.invoke(
+        app, ["fetch", "--year", "2024", "--dest", str(tmp_path / "got"), "--bucket", bucket]
+    )
+    assert got.exit_code == 0, got.output
+    assert bundle_bytes(tmp_path / "got") == bundle_bytes(bundle)
+    listed = runner.invoke(app, ["runs", "--year", "2024", "--bucket", bucket])
+    assert listed.exit_code == 0 and "r1" in listed.stdout and "1,500,000.50" in listed.stdout
+    url = runner.invoke(app, ["link", "--year", "2024", "--expires", "30m", "--bucket", bucket])
+    assert url.exit_code == 0 and "X-Amz-Expires=1800" in url.stdout
+    s3_client(s3_settings).delete_object(Bucket=bucket, Key="reports/2024/r1/charts/by_region.svg")
+    bad = runner.invoke(
+        app, ["fetch", "--year", "2024", "--dest", str(tmp_path / "x"), "--bucket", bucket]
+    )
+    assert bad.exit_code == 1
+    assert (
+        bad.stderr.startswith("prm: charts/by_region.svg: missing") and bad.stderr.count("\n") == 1
+    )
+    missing = runner.invoke(app, ["runs", "--year", "2024"])
+    assert missing.exit_code == 1 and "bucket flag-wins-over-this does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90", 90), ("30m", 1800), ("12h", 43200), ("7d", 604800)]
+)
+def test_link_durations(text, seconds):
+    assert cli_storage.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["8d", "0m", "1w", "-5m", "soon", ""])
+def test_bad_link_durations(text):
+    with pytest.raises(typer.BadParameter):
+        cli_storage.parse_duration(text)

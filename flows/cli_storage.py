@@ -1,0 +1,126 @@
+"""The `prm fetch`, `prm runs` and `prm link` commands: published bundles in object storage.
+
+Plain typer command functions; the `prm` app registers them with `app.command("fetch")(fetch)`.
+Storage flags win over PRM_S3_* environment variables. A user-facing error is printed as one
+line on stderr and the command exits with status 1.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tasks.config import Settings, get_settings
+from tasks.errors import PrmError
+from tasks.storage import fetch_bundle, list_runs, presign
+
+MAX_LINK_SECONDS = 7 * 86400
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+Year = Annotated[int, typer.Option("--year", help="Report year, e.g. 2024.")]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),
+]
+Bucket = Annotated[str | None, typer.Option("--bucket", help="Bucket (env PRM_S3_BUCKET).")]
+Prefix = Annotated[
+    str | None, typer.Option("--prefix", help="Key prefix (env PRM_S3_PREFIX; default reports).")
+]
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration like `90s`, `30m`, `12h` or `7d` (a bare number is seconds)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not match:
+        raise typer.BadParameter(f"{text!r} is not a duration like 30m, 12h or 7d")
+    seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if not 1 <= seconds <= MAX_LINK_SECONDS:
+        raise typer.BadParameter(f"{text!r}: a link can last from 1 second to 7 days")
+    return seconds
+
+
+def _settings(endpoint_url: str | None, bucket: str | None, prefix: str | None) -> Settings:
+    """Settings with the storage flags given on the command line winning over the env."""
+    return get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Print a PrmError as one line on stderr and exit with status 1."""
+    try:
+        yield
+    except PrmError as exc:
+        typer.echo(f"prm: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(1) from None
+
+
+def fetch(
+    year: Year,
+    dest: Annotated[Path, typer.Option("--dest", help="Folder to download the bundle into.")],
+    run: Annotated[
+        str | None, typer.Option("--run", help="Run id (default: the latest run).")
+    ] = None,
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """Download a published bundle and verify every file's size and SHA-256."""
+    with _one_line_errors():
+        settings = _settings(endpoint_url, bucket, prefix)
+        folder = fetch_bundle(year=year, run_id=run, dest=dest, settings=settings)
+    typer.echo(f"{folder}: bundle downloaded, every file matches manifest.json")
+
+
+def runs(
+    year: Year,
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """List the runs published for a year, with their headline figures."""
+    with _one_line_errors():
+        found = list_runs(year, settings=_settings(endpoint_url, bucket, prefix))
+    if not found:
+        typer.echo(f"no runs published for {year}")
+        return
+    table = Table(title=f"Published runs for {year}")
+    for column in ("run id", "run time", "agreements signed", "financial USD", "status"):
+        justify = "right" if column in ("agreements signed", "financial USD") else "left"
+        table.add_column(column, justify=justify)
+    for run in found:
+        total = run.financial_usd_total
+        status = "latest" if run.latest else ("complete" if run.complete else "incomplete")
+        table.add_row(
+            run.run_id,
+            run.run_time or "-",
+            "-" if run.agreements_signed is None else str(run.agreements_signed),
+            f"{total:,.2f}" if isinstance(total, int | float) else str(total or "-"),
+            status,
+        )
+    Console(width=120).print(table)
+
+
+def link(
+    year: Year,
+    file: Annotated[str, typer.Option("--file", help="Bundle file to link to.")] = "report.html",
+    expires: Annotated[
+        str, typer.Option("--expires", help="How long the link works: 30m, 12h, 7d (max).")
+    ] = "7d",
+    run: Annotated[
+        str | None, typer.Option("--run", help="Run id (default: the latest run).")
+    ] = None,
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """Print a presigned URL to one file of a published run."""
+    seconds = parse_duration(expires)
+    with _one_line_errors():
+        settings = _settings(endpoint_url, bucket, prefix)
+        url = presign(year, file=file, run_id=run, expires_seconds=seconds, settings=settings)
+    typer.echo(url)

@@ -39,7 +39,7 @@ A = Agreement.__table__
 C = Contribution.__table__
 P = Partner.__table__
 R = Rejection.__table__
-I = Ingestion.__table__  # noqa: E741
+ING = Ingestion.__table__
 
 
 def counted_in_years(first_year: int, last_year: int) -> ColumnElement[bool]:
@@ -162,15 +162,15 @@ def trend_query(first_year: int, last_year: int) -> Select:
 
 def ingestion_query(ingestion_id: int | None) -> Select:
     """The ingestion row `ingestion_id`, or the most recent one when None."""
-    query = select(I)
+    query = select(ING)
     if ingestion_id is not None:
-        return query.where(I.c.id == ingestion_id)
-    return query.order_by(I.c.id.desc()).limit(1)
+        return query.where(ING.c.id == ingestion_id)
+    return query.order_by(ING.c.id.desc()).limit(1)
 
 
 def latest_ingestion_id_query() -> Select:
     """One value: the id of the most recent ingestion (NULL when there is none)."""
-    return select(func.max(I.c.id))
+    return select(func.max(ING.c.id))
 
 
 def rejection_counts_query(ingestion_id: int) -> Select:

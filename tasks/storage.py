@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.exceptions import RetriesExceededError, S3UploadFailedError
@@ -94,8 +95,11 @@ def s3_client(settings: Settings):
 
 
 def endpoint_label(settings: Settings) -> str:
-    """The endpoint as shown in messages (never with credentials)."""
-    return settings.s3_endpoint_url or "AWS S3"
+    """The endpoint as shown in messages (never with credentials, even inside the URL)."""
+    if not settings.s3_endpoint_url:
+        return "AWS S3"
+    parts = urlsplit(settings.s3_endpoint_url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def error_code(exc: ClientError) -> str:
@@ -194,16 +198,15 @@ def content_type(path: str) -> str:
 
 
 def _local_bundle(bundle_dir: Path) -> tuple[bytes, list[BundleFile]]:
-    """manifest.json's bytes and its files, each checked on disk (size, SHA-256, nothing extra)."""
+    """manifest.json's bytes and the files it lists, each checked on disk (size, SHA-256).
+
+    Only listed files are the bundle: anything else in the folder is not published.
+    """
     manifest_path = bundle_dir / s3keys.MANIFEST_NAME
     if not manifest_path.is_file():
         raise IntegrityError(f"{manifest_path}: bundle has no manifest.json")
     raw = manifest_path.read_bytes()
-    files = manifest_files(json.loads(raw))
-    listed = {f.path for f in files} | {s3keys.MANIFEST_NAME}
-    for path in sorted(p for p in bundle_dir.rglob("*") if p.is_file()):
-        if path.relative_to(bundle_dir).as_posix() not in listed:
-            raise IntegrityError(f"{path}: in the bundle but not in manifest.json")
+    files = manifest_files(_load_json(raw, "manifest.json"))
     for f in files:
         local = bundle_dir / f.path
         if not local.is_file():

@@ -6,6 +6,8 @@ numbers. Money is USD, shares are fractions 0..1 (formatted as % in the workbook
 """
 
 import io
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from models.codes import (
     MEMBERSHIP_CATEGORIES,
@@ -28,6 +31,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 USD_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0.0%"
 MAX_COLUMN_WIDTH = 60
+# Workbook properties and zip members carry this date instead of "now", so that an unchanged
+# re-run writes an identical file (the run's real time is in the bundle's manifest).
+FIXED_TIMESTAMP = datetime(2000, 1, 1)
 # code column -> (its label column, the code list)
 LABELLED_CODES = {
     "partner_type": ("partner_type_label", PARTNER_TYPES),
@@ -142,8 +148,11 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV (header, no index, LF line ends), text cells neutralised."""
-    return _neutralised(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The frame as UTF-8 CSV (RFC 4180: header, CRLF line ends), text cells neutralised.
+
+    CRLF also makes the writer quote a text holding a lone carriage return.
+    """
+    return _neutralised(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -191,14 +200,28 @@ def _number_format(column: str) -> str | None:
 
 
 def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
-    """All tables as one workbook, one sheet per table in the given order."""
+    """All tables as one workbook, one sheet per table in order (same tables, same bytes)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
+    workbook.properties.created = workbook.properties.modified = FIXED_TIMESTAMP
     for name, df in tables.items():
         _add_sheet(workbook, name, df)
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    # ExcelWriter rather than workbook.save, which would stamp "modified" with the time now
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
+    return _without_zip_dates(buffer.getvalue())
+
+
+def _without_zip_dates(archive: bytes) -> bytes:
+    """The zip archive again with every member dated FIXED_TIMESTAMP (reproducible output)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(member))
+    return out.getvalue()
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:

@@ -118,6 +118,8 @@ def test_html_escapes_partner_names():
     text = render_markdown(metrics)
     assert "<script" not in text
     assert "A\\|B" in text  # a pipe cannot break the Markdown table
+    cell = render_html(_with_partner_name("A|B *b* _i_ #1"), PNGS)
+    assert "<td>A|B *b* _i_ #1</td>" in cell  # printed literally, in one table cell
 
 
 def test_html_is_self_contained_and_complete():

@@ -92,6 +92,7 @@ def test_clean_source_loads_everything_with_codes_and_conversion(db_url, tmp_pat
         ("partners", "P3,X,GOVERNMENT,Gold members,", "invalid_value", "membership_category"),
         ("partners", "P3,X,GOVERNMENT,,France", "invalid_value", "country"),
         ("partners", "P1,Again,GOVERNMENT,,", "duplicate_key", "partner_id"),
+        ("partners", "P" + "9" * 64 + ",Long id,GOVERNMENT,,", "invalid_value", "partner_id"),
         ("agreements", "A3,P1,t,05/03/2024,AFR,MULTI,", "invalid_value", "signed_on"),
         ("agreements", "A3,P1,t,2024-02-30,AFR,MULTI,", "invalid_value", "signed_on"),
         ("agreements", "A3,P1,t,2024-02-01,Mars,MULTI,", "invalid_value", "region"),
@@ -158,6 +159,7 @@ def test_headers_bom_spaces_thousands_and_labels(db_url, tmp_path):
     base_source(src)
     header = " Partner ID , NAME ,Partner-Type, Membership Category ,Country,Extra column\n"
     text = header + "P7 , Academia Uni , academia ,  academia ,CHE,ignored\n"
+    text += "P8,Foundation,Private  sector (incl. FOUNDATIONS),regional and other international organizations,,\n"
     (src / "partners_more.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     (src / "contributions.csv").write_text(CONTRIBUTIONS + 'C5,A2,PARTNER,"12,345.67",USD\n')
     result = ingest_source(str(src), db_url)
@@ -168,6 +170,8 @@ def test_headers_bom_spaces_thousands_and_labels(db_url, tmp_path):
         "ACADEMIA",
         "ACADEMIA",
     )
+    p8 = {p.partner_id: p for p in rows(db_url, Partner)}["P8"]
+    assert (p8.partner_type, p8.membership_category) == ("PRIVATE_SECTOR", "REGIONAL_INTL_ORG")
     c5 = {c.contribution_id: c for c in rows(db_url, Contribution)}["C5"]
     assert Decimal(str(c5.amount_usd)) == Decimal("12345.67")
 

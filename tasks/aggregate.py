@@ -145,8 +145,8 @@ def _financial(partner_cents: int, itu_cents: int) -> FinancialUSD:
         total=usd_number(_usd(total_cents)),
         partners=usd_number(_usd(partner_cents)),
         itu=usd_number(_usd(itu_cents)),
-        partner_share=share(partner_cents, total_cents),
-        itu_share=share(itu_cents, total_cents),
+        partner_share=share(_usd(partner_cents), _usd(total_cents)),
+        itu_share=share(_usd(itu_cents), _usd(total_cents)),
     )
 
 
@@ -209,7 +209,7 @@ def _breakdowns(
                 agreements=agreements,
                 agreements_share=share(agreements, signed),
                 financial_usd=usd_number(_usd(cents)),
-                financial_share=share(cents, total_cents),
+                financial_share=share(_usd(cents), _usd(total_cents)),
             )
         )
     return breakdowns

@@ -185,6 +185,7 @@ class LocalS3:
             "-master.telemetry=false",
             "-webdav=false",
             "-s3.allowDeleteBucketNotEmpty=false",
+            "-volume.preStopSeconds=0",
         ]
 
     def start(self) -> "LocalS3":

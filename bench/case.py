@@ -1,0 +1,117 @@
+"""Run one benchmark case in this process and write its records as JSON (for bench/run.py).
+
+    python bench/case.py pipeline --backend sqlite --n 100000 --json out.json
+    python bench/case.py baselines --backend postgresql --n 100000 --json out.json
+
+A record is {"backend", "n", "stage", "seconds", "peak_rss_mb", ...}; the pipeline's records
+are its stages, the baselines' are `raw load`, `naive load` and `naive load, commit per row`
+(scaled from a subset: `measured_rows`, `measured_seconds` say on what).
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import baselines  # noqa: E402
+from bench.generate import source_dir  # noqa: E402
+from bench.measure import Stage, peak_rss_mb, reset_peak, scratch_database  # noqa: E402
+from bench.pipeline import run_pipeline, unchanged_rerun  # noqa: E402
+from models.db import upgrade  # noqa: E402
+from tasks.load import known_keys  # noqa: E402
+from tasks.read import read_source  # noqa: E402
+from tasks.sources import open_source  # noqa: E402
+from tasks.validate import validate  # noqa: E402
+
+NAIVE_ROWS = 10_000  # contributions in the naive subset (plus the rows they depend on)
+NAIVE_COMMIT_EACH_ROWS = 2_000
+
+
+def _record(backend: str, n: int, item: Stage) -> dict:
+    return {
+        "backend": backend,
+        "n": n,
+        "stage": item.name,
+        "seconds": round(item.seconds, 4),
+        "peak_rss_mb": round(item.peak_rss_mb, 1),
+        **item.extra,
+    }
+
+
+def pipeline_case(backend: str, n: int, work: Path) -> list[dict]:
+    """The pipeline's stages and the unchanged re-run, with the process's peak memory."""
+    source = source_dir(n)
+    stages: list[Stage] = []
+    with scratch_database(backend, work) as db_url:
+        facts = run_pipeline(source, db_url, work / "bundle", stages)
+        facts |= unchanged_rerun(source, db_url, facts, stages)
+    records = [_record(backend, n, s) for s in stages]
+    pipeline = [r for r in records if not r["stage"].startswith("rerun")]
+    total = Stage("total (CSV -> published)", sum(r["seconds"] for r in pipeline))
+    total.peak_rss_mb = max(r["peak_rss_mb"] for r in pipeline)
+    total.extra = {"facts": facts}
+    return [*records, _record(backend, n, total)]
+
+
+def _validated_rows(source: Path, backend: str, work: Path):
+    """The validated rows of the source (what the pipeline loads), untimed."""
+    with scratch_database(backend, work) as db_url:
+        upgrade(db_url)
+        return validate(read_source(open_source(str(source))), known_keys(db_url))
+
+
+def _naive(validated, backend: str, work: Path, rows: int, commit_each: bool) -> Stage:
+    """The naive path on a subset, scaled per row to every row loaded."""
+    tables = baselines.subset(validated, rows)
+    with scratch_database(backend, work) as db_url:
+        upgrade(db_url)
+        seconds, written = baselines.naive_load(tables, db_url, commit_each)
+    total_rows = sum(len(f) for f in validated.rows.values())
+    name = "naive load, commit per row" if commit_each else "naive load"
+    return Stage(
+        name,
+        seconds / written * total_rows,
+        peak_rss_mb(),
+        {
+            "scaled": True,
+            "measured_rows": written,
+            "measured_seconds": round(seconds, 4),
+            "rows": total_rows,
+        },
+    )
+
+
+def baselines_case(backend: str, n: int, work: Path) -> list[dict]:
+    """Raw load of every validated row, and the naive paths (scaled from subsets)."""
+    validated = _validated_rows(source_dir(n), backend, work)
+    total_rows = sum(len(f) for f in validated.rows.values())
+    with scratch_database(backend, work) as db_url:
+        upgrade(db_url)
+        reset_peak()
+        seconds = baselines.raw_load(validated.rows, db_url)
+        raw = Stage("raw load", seconds, peak_rss_mb(), {"rows": total_rows})
+    stages = [raw, _naive(validated, backend, work, NAIVE_ROWS, commit_each=False)]
+    stages.append(_naive(validated, backend, work, NAIVE_COMMIT_EACH_ROWS, commit_each=True))
+    return [_record(backend, n, s) for s in stages]
+
+
+def main() -> None:
+    """Command line: one case, its records written to --json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=("pipeline", "baselines"))
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--json", type=Path, required=True)
+    args = parser.parse_args()
+    case = pipeline_case if args.kind == "pipeline" else baselines_case
+    with tempfile.TemporaryDirectory(prefix="prm-bench-", dir=ROOT / "bench" / ".data") as work:
+        records = case(args.backend, args.n, Path(work))
+    args.json.write_text(json.dumps(records, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -81,7 +81,7 @@ def backfill(
     logger.info("backfill %d-%d from %s (upload: %s)", years[0], years[-1], source, upload)
     target = make_target(upload, bucket, prefix, endpoint_url, db_url, "")
     progress = Progress(f"backfill {years[0]}-{years[-1]}")
-    data = ingest_unless_unchanged(source, target.db_url, force)
+    data = ingest_unless_unchanged(source, target, force)
     progress.update(100 / (len(years) + 1))
     summaries, rows = [], []
     for done, year in enumerate(years, start=1):

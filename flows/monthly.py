@@ -80,9 +80,15 @@ class Input:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a run writes: database, local folder, and object storage (when `upload`)."""
+    """Where a run writes: database, local folder, and object storage (when `upload`).
+
+    `db_param` is the URL given as a parameter ("" = from the environment); only it is passed
+    to the sub-flows, whose parameters the Prefect UI shows: a password from
+    PRM_DATABASE_URL never reaches the server.
+    """
 
     db_url: str
+    db_param: str
     out: str
     upload: bool
     storage: Settings
@@ -202,14 +208,14 @@ def publish(
     return result
 
 
-def ingest_unless_unchanged(source: str, db_url: str, force: bool) -> Input:
+def ingest_unless_unchanged(source: str, target: Target, force: bool) -> Input:
     """Ingest the source unless its input is what the newest ingestion read."""
     input_fingerprint = fingerprint(source)
-    reused = None if force else unchanged_ingestion(db_url, input_fingerprint)
+    reused = None if force else unchanged_ingestion(target.db_url, input_fingerprint)
     if reused is not None:
         get_run_logger().info("input unchanged since ingestion %d: not ingesting again", reused)
         return Input(source, input_fingerprint, reused, True)
-    ingested = ingest(source, db_url)
+    ingested = ingest(source, target.db_param or None)
     return Input(source, ingested.fingerprint, ingested.ingestion_id, False)
 
 
@@ -226,7 +232,7 @@ def report_and_publish(year: int, data: Input, target: Target, force: bool) -> R
             )  # fmt: skip
             return record(summary, earlier.metrics, data, storage)
     written = report(
-        year=year, db_url=target.db_url, out=target.out or None,
+        year=year, db_url=target.db_param or None, out=target.out or None,
         ingestion_id=data.ingestion_id, source=data.source,
     )  # fmt: skip
     published = None
@@ -268,7 +274,7 @@ def make_target(
     storage = get_settings(s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url)
     if upload:
         s3keys.check_bucket(storage.s3_bucket)  # fail now, not after ingesting
-    return Target(db_url or get_settings().db_url(), out, upload, storage)
+    return Target(db_url or get_settings().db_url(), db_url, out, upload, storage)
 
 
 @flow(name="monthly-report")
@@ -300,7 +306,7 @@ def monthly_report(
     target = make_target(upload, bucket, prefix, endpoint_url, db_url, out)
     get_run_logger().info("monthly report %d from %s (upload: %s)", year, source, upload)
     progress = Progress(f"monthly-report {year}: ingest, report, publish")
-    data = ingest_unless_unchanged(source, target.db_url, force)
+    data = ingest_unless_unchanged(source, target, force)
     progress.update(50)
     summary = report_and_publish(year, data, target, force)
     progress.update(100)

@@ -7,6 +7,8 @@ bundle in the S3 server, the run's artifacts, the cron schedule and the paramete
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -84,7 +86,8 @@ def prefect_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     log = (home / "server.log").open("w")
     command = [sys.executable, "-m", "prefect", "server", "start"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=prefect_env(home), stdout=log, stderr=log)
+    env = prefect_env(home, PREFECT_UI_API_URL=api_url)  # the UI's own calls go there too
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     try:
         wait_until(lambda: process.poll() is not None or healthy(api_url), 90, "the server")
         assert process.poll() is None, (home / "server.log").read_text()[-3000:]
@@ -210,3 +213,50 @@ def test_deploy_then_run_from_the_api_like_the_ui(
     uri = artifacts["report-bundle"]["data"].split("](", 1)[1].rstrip(")")
     check_bundle(s3_settings, s3_bucket, "e2e", 2024, uri.rstrip("/").rsplit("/", 1)[1])
     assert "report.html?X-Amz-" in artifacts["report-html"]["data"]
+
+
+CHROMIUM = shutil.which("chromium")
+NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_quick_run_from_the_ui_in_headless_chromium(
+    prefect_server, worker, s3_settings, monkeypatch, tmp_path
+):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    api_url, home = prefect_server
+    deploy_with_prm(api_url, home, monkeypatch)
+    deployment = httpx.get(f"{api_url}/deployments/name/monthly-report/monthly-report").json()
+    args = ["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = browser.new_page()
+        page.route(NOT_LOCAL, lambda route: route.abort())  # the UI's analytics host, and all else
+        page.set_default_timeout(30_000)
+        failed: list[str] = []
+        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and failed.append(m.text))
+        try:
+            page.goto(api_url.removesuffix("/api"))
+            page.get_by_role("link", name="Deployments").first.click()
+            page.locator(f'a[href*="{deployment["id"]}"]').first.click()
+            # the deployment's data is in once its schedule shows: only then is Run wired up
+            page.get_by_text("At 06:00 AM, on day 1 of the month").wait_for()
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Quick run").click()
+            page.locator("[data-sonner-toast]").get_by_text("View run").click()
+            badge = page.locator('span[data-slot="badge"]').filter(has_text="Completed")
+            sync_api.expect(badge.first).to_be_visible(timeout=150_000)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "ui.png"))
+            print("failed requests / console errors:", failed)
+            print((tmp_path / "worker.log").read_text()[-4000:])
+            raise
+        finally:
+            browser.close()
+    runs = httpx.post(
+        f"{api_url}/flow_runs/filter",
+        json={"deployments": {"id": {"any_": [deployment["id"]]}}, "sort": "START_TIME_DESC"},
+    ).json()
+    completed = [r for r in runs if r["state"]["type"] == "COMPLETED"]
+    assert any(r["parameters"].get("year") is None for r in completed)  # the defaults were used

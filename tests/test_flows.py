@@ -17,7 +17,12 @@ os.environ.pop("PREFECT_API_URL", None)
 
 import pytest  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId  # noqa: E402
+from prefect.client.schemas.filters import (  # noqa: E402
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 from prefect.utilities.callables import parameter_schema  # noqa: E402
 
@@ -171,17 +176,25 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
 
 
 @pytest.mark.integration
-def test_monthly_defaults_to_the_year_of_the_month_that_just_ended(prefect_api, tmp_path):
+def test_monthly_defaults_to_last_months_year_and_keeps_the_db_url_off_the_server(
+    prefect_api, tmp_path, monkeypatch
+):
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    monkeypatch.setenv("PRM_DATABASE_URL", db)
     source = str(write_tiny_source(tmp_path / "src"))
-    summary = monthly_report(
-        source=source,
-        upload=False,
-        db_url=f"sqlite:///{tmp_path / 'prm.db'}",
-        out=str(tmp_path / "b"),
-    )
+    out = tmp_path / "b"
+    state = monthly_report(source=source, upload=False, out=str(out), return_state=True)
+    summary = state.result()
     assert summary.year == default_report_year()
-    assert summary.published is None and summary.location == (tmp_path / "b").as_uri()
-    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["year"] == summary.year
+    assert summary.published is None and summary.location == out.as_uri()
+    assert json.loads((out / "metrics.json").read_text())["year"] == summary.year
+    parent = FlowRunFilter(
+        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id])
+    )
+    with get_client(sync_client=True) as client:
+        subflows = client.read_flow_runs(flow_run_filter=parent)
+    assert len(subflows) == 2  # ingest and report
+    assert all(db not in json.dumps(run.parameters) for run in subflows)
 
 
 @pytest.mark.integration

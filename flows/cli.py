@@ -210,15 +210,17 @@ def db_upgrade(db: Db = None) -> None:
     out.print(f"Database at revision {current_revision(url)}")
 
 
-def _register_storage_commands() -> None:
-    from flows import cli_storage
+def _register_commands() -> None:
+    from flows import cli_prefect, cli_storage
 
     app.command("fetch")(cli_storage.fetch)
     app.command("runs")(cli_storage.runs)
     app.command("link")(cli_storage.link)
+    app.command("deploy")(cli_prefect.deploy)
+    app.command("serve")(cli_prefect.serve)
 
 
-_register_storage_commands()
+_register_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry point

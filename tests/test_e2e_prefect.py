@@ -245,6 +245,8 @@ def test_quick_run_from_the_ui_in_headless_chromium(
             page.get_by_role("button", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Quick run").click()
             page.locator("[data-sonner-toast]").get_by_text("View run").click()
+            page.wait_for_url(re.compile(r"/runs/flow-run/[0-9a-f-]{36}"))
+            flow_run_id = page.url.rsplit("/", 1)[1].split("?")[0]
             badge = page.locator('span[data-slot="badge"]').filter(has_text="Completed")
             sync_api.expect(badge.first).to_be_visible(timeout=150_000)
         except Exception:
@@ -254,9 +256,11 @@ def test_quick_run_from_the_ui_in_headless_chromium(
             raise
         finally:
             browser.close()
-    runs = httpx.post(
-        f"{api_url}/flow_runs/filter",
-        json={"deployments": {"id": {"any_": [deployment["id"]]}}, "sort": "START_TIME_DESC"},
-    ).json()
-    completed = [r for r in runs if r["state"]["type"] == "COMPLETED"]
-    assert any(r["parameters"].get("year") is None for r in completed)  # the defaults were used
+
+    def finished() -> dict | None:  # a task's badge may read Completed a moment before the run
+        run = httpx.get(f"{api_url}/flow_runs/{flow_run_id}").json()
+        return run if run["state"]["type"] in FINAL else None
+
+    run = wait_until(finished, 30, "the flow run's final state")
+    assert run["deployment_id"] == deployment["id"] and run["state"]["type"] == "COMPLETED"
+    assert run["parameters"]["year"] is None and run["parameters"]["source"] == "data/sample"

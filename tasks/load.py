@@ -2,15 +2,19 @@
 
 Everything of one ingestion happens in one transaction, so a failure leaves the database
 exactly as it was. Inserts are bulk statements with the dialect's own upsert
-(`INSERT ... ON CONFLICT (key) DO UPDATE`), never one ORM object per row.
+(`INSERT ... ON CONFLICT (key) DO UPDATE`), never one ORM object per row: on PostgreSQL the
+rows are COPied into a temporary staging table and upserted by one INSERT ... SELECT; on
+SQLite one prepared statement runs over plain tuples (the driver's executemany). Values are
+stored exactly as SQLAlchemy would bind them (dates as ISO text and Numeric as float on SQLite).
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Column, Connection, MetaData, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.codes import ENTITIES
@@ -19,6 +23,9 @@ from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
 
 BATCH_ROWS = 50_000
+# SQLite page cache while loading (KiB, as PRAGMA cache_size takes it): the indexes of a
+# million-row load stay in memory; the connection gets SQLite's default back afterwards.
+SQLITE_LOAD_CACHE_KIB, SQLITE_DEFAULT_CACHE_KIB = -262_144, -2_000
 # Parents before children, so references resolve inside the transaction.
 LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 
@@ -104,13 +111,86 @@ def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id
     if rows.empty:
         return
     table: Table = TABLES[entity].__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    rows = rows.assign(ingestion_id=ingestion_id)
+    if "agreement_id" in rows.columns and entity != "agreements":
+        # parent keys in order: foreign-key checks and the agreement_id index walk forward
+        rows = rows.sort_values("agreement_id", kind="stable")
+    if connection.dialect.name == "postgresql":
+        _upsert_postgres(connection, table, KEYS[entity], rows)
+    else:
+        _upsert_sqlite(connection, table, KEYS[entity], rows)
+
+
+def _on_conflict(dialect, table: Table, keys: list[str], source=None):
+    """`INSERT ... ON CONFLICT (keys) DO UPDATE` of the dialect, every other column replaced."""
     statement = dialect.insert(table)
-    keys = KEYS[entity]
+    if source is not None:
+        statement = statement.from_select(list(source.selected_columns.keys()), source)
     changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    statement = statement.on_conflict_do_update(index_elements=keys, set_=changed)
-    for batch in _records(rows.assign(ingestion_id=ingestion_id)):
-        connection.execute(statement, batch)
+    return statement.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+def _upsert_sqlite(connection: Connection, table: Table, keys: list[str], rows: pd.DataFrame):
+    """One prepared upsert run by the driver's executemany over plain tuples."""
+    compiled = (
+        _on_conflict(sqlite, table, keys)
+        .values({c: bindparam(c) for c in rows.columns})
+        .compile(dialect=connection.dialect)
+    )
+    columns = [_sqlite_values(rows[name]) for name in compiled.positiontup]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA cache_size={SQLITE_LOAD_CACHE_KIB}")
+        cursor.executemany(str(compiled), zip(*columns, strict=True))
+    finally:
+        cursor.execute(f"PRAGMA cache_size={SQLITE_DEFAULT_CACHE_KIB}")
+        cursor.close()
+
+
+def _sqlite_values(values: pd.Series) -> list:
+    """A column as the driver stores it through SQLAlchemy: dates as ISO text, Numeric as
+    float (SQLAlchemy's own conversion for SQLite), missing values as None."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+        return text.astype(object).where(values.notna(), None).tolist()
+    if values.dtype == object and isinstance(_first_value(values), Decimal):
+        return [None if v is None or v != v else float(v) for v in values]
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def _first_value(values: pd.Series) -> object:
+    """The first value that is not missing (None when there is none)."""
+    present = values.first_valid_index()
+    return None if present is None else values[present]
+
+
+def _upsert_postgres(connection: Connection, table: Table, keys: list[str], rows: pd.DataFrame):
+    """COPY the rows into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT."""
+    stage = f"prm_stage_{table.name}"
+    columns = list(rows.columns)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f'DROP TABLE IF EXISTS "{stage}"')
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
+            "ON COMMIT DROP"
+        )
+        with cursor.copy(f'COPY "{stage}" ({", ".join(columns)}) FROM STDIN (FORMAT csv)') as copy:
+            copy.write(_csv_text(rows))
+    finally:
+        cursor.close()
+    staged = Table(stage, MetaData(), *(Column(c.name, c.type) for c in table.columns))
+    source = select(*(staged.c[c] for c in columns))
+    connection.execute(_on_conflict(postgresql, table, keys, source))
+
+
+def _csv_text(rows: pd.DataFrame) -> str:
+    """Rows as COPY's CSV: dates as ISO text, Decimal as written, empty unquoted = NULL."""
+    frame = rows.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    return frame.to_csv(index=False, header=False, lineterminator="\n")
 
 
 def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingestion_id: int) -> None:

@@ -31,5 +31,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+deploy: $(STAMP)
+	$(BIN)/prm deploy
+
+serve: $(STAMP)
+	$(BIN)/prm serve
+
 clean:
 	rm -rf $(VENV) out var .weed

@@ -191,6 +191,9 @@ def run(
         )
     except Exception as exc:  # every failure ends as one line on stderr
         fail(exc)
+    if summary.report_reused:
+        out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
+        return
     out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
     if summary.published:
         out.print(f"Published to {summary.published.uri}")

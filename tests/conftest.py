@@ -5,6 +5,7 @@ own database and drops it at the end; each test gets an empty, migrated schema.
 """
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -18,6 +19,19 @@ PG_ADMIN_DSN = os.environ.get("PRM_TEST_PG_ADMIN", "postgresql://postgres@127.0.
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+# Before anything imports prefect: nothing of the tests lands in ~/.prefect, and no test
+# talks to a Prefect server configured on this machine.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prm-prefect-home-")
+os.environ.pop("PREFECT_API_URL", None)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A temporary Prefect server for the whole session (it starts in 15-25 s here)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -5,34 +5,25 @@ Parameter schemas and the fingerprint are checked without Prefect at all.
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-os.environ["PREFECT_HOME"] = os.environ.get("PRM_TEST_PREFECT_HOME") or tempfile.mkdtemp(
-    prefix="prm-prefect-home-"
-)  # before prefect is imported: nothing of the tests lands in ~/.prefect
-os.environ["PRM_TEST_PREFECT_HOME"] = os.environ["PREFECT_HOME"]
-os.environ.pop("PREFECT_API_URL", None)
-
-import pytest  # noqa: E402
-from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.client.schemas.filters import (  # noqa: E402
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     FlowRunFilter,
     FlowRunFilterParentFlowRunId,
 )
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
-from prefect.utilities.callables import parameter_schema  # noqa: E402
+from prefect.utilities.callables import parameter_schema
 
-from flows.backfill import backfill, backfill_years  # noqa: E402
-from flows.monthly import monthly_report, source_fingerprint  # noqa: E402
-from tasks import s3keys  # noqa: E402
-from tasks.read import read_source  # noqa: E402
-from tasks.runs import default_report_year  # noqa: E402
-from tasks.sources import open_source  # noqa: E402
-from tasks.storage import s3_client  # noqa: E402
+from flows.backfill import backfill, backfill_years
+from flows.monthly import monthly_report, source_fingerprint
+from tasks import s3keys
+from tasks.read import read_source
+from tasks.runs import default_report_year
+from tasks.sources import open_source
+from tasks.storage import s3_client
 
 TINY = {
     "partners.csv": """partner_id,name,partner_type,membership_category,country
@@ -70,13 +61,6 @@ def write_tiny_source(folder: Path) -> Path:
     for name, text in TINY.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
-
-
-@pytest.fixture(scope="session")
-def prefect_api():
-    """A temporary Prefect server for the whole session (it starts in 15-25 s here)."""
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 def flow_run_artifacts(flow_run_id) -> dict[str, list]:

@@ -159,7 +159,8 @@ def test_headers_bom_spaces_thousands_and_labels(db_url, tmp_path):
     base_source(src)
     header = " Partner ID , NAME ,Partner-Type, Membership Category ,Country,Extra column\n"
     text = header + "P7 , Academia Uni , academia ,  academia ,CHE,ignored\n"
-    text += "P8,Foundation,Private  sector (incl. FOUNDATIONS),regional and other international organizations,,\n"
+    text += "P8,Foundation,Private  sector (incl. FOUNDATIONS),"
+    text += "regional and other international organizations,,\n"
     (src / "partners_more.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     (src / "contributions.csv").write_text(CONTRIBUTIONS + 'C5,A2,PARTNER,"12,345.67",USD\n')
     result = ingest_source(str(src), db_url)

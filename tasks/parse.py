@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from models.codes import lookup_table
@@ -38,25 +39,40 @@ def parse_date(values: pd.Series) -> pd.Series:
 
 def parse_decimal(values: pd.Series) -> pd.Series:
     """Plain or comma-grouped decimals as Decimal objects; None where the text is not one."""
-    ok = values.str.match(_NUMBER)
-    plain = values.where(ok, "").str.replace(",", "", regex=False)
-    return pd.Series(
-        [Decimal(text) if good else None for text, good in zip(plain, ok, strict=True)],
-        index=values.index,
-        dtype=object,
-    )
+    ok = values.str.match(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    parsed = np.full(len(values), None, dtype=object)
+    plain = values[ok].str.replace(",", "", regex=False)
+    parsed[ok] = list(map(Decimal, plain))
+    return pd.Series(parsed, index=values.index, dtype=object)
+
+
+def is_positive(values: pd.Series) -> pd.Series:
+    """True where a valid number's text (see `parse_decimal`) is greater than 0.
+
+    Read off the text: no minus sign and some digit other than 0.
+    """
+    return ~values.str.startswith("-") & values.str.contains(r"[1-9]", regex=True)
+
+
+def number_digits(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Digits before the point (leading zeros not counted) and after it, of each valid number."""
+    plain = values.str.replace(",", "", regex=False).str.lstrip("-")
+    length = plain.str.len()
+    point = plain.str.find(".")
+    whole = length.where(point < 0, point)
+    zeros = length - plain.str.lstrip("0").str.len()
+    places = (length - point - 1).where(point >= 0, 0)
+    return (whole - zeros.clip(upper=whole)).fillna(0).astype(int), places.fillna(0).astype(int)
 
 
 def decimal_places(values: pd.Series) -> pd.Series:
     """Number of digits after the decimal point of each (valid) number's text."""
-    fraction = values.str.extract(r"\.(\d+)$", expand=False)
-    return fraction.str.len().fillna(0).astype(int)
+    return number_digits(values)[1]
 
 
 def integer_digits(values: pd.Series) -> pd.Series:
     """Number of digits before the decimal point of each (valid) number's text."""
-    whole = values.str.replace(",", "", regex=False).str.extract(r"^-?(\d+)", expand=False)
-    return whole.str.lstrip("0").str.len().fillna(0).astype(int)
+    return number_digits(values)[0]
 
 
 def is_currency(values: pd.Series) -> pd.Series:

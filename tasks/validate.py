@@ -2,7 +2,8 @@
 
 Checks run in the contract's reason order (missing, invalid, duplicate, unknown partner,
 unknown agreement, no exchange rate); a row keeps the first fault it meets. All checks are
-vectorised over whole columns: no Python loop per row except building Decimal values.
+vectorised over whole columns: no Python loop per row except building Decimal values (each
+number is parsed once).
 """
 
 from dataclasses import dataclass
@@ -194,14 +195,14 @@ def _exchange_rates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     valid_from = parse.parse_date(frame["valid_from"])
     v.invalid("valid_from", valid_from.isna(), "is not a date YYYY-MM-DD")
-    _check_number(v, "units_per_usd", RATE_PLACES, RATE_DIGITS)
+    units_per_usd = _check_number(v, "units_per_usd", RATE_PLACES, RATE_DIGITS)
     currency = frame["currency"].str.upper()
     v.duplicates(pd.DataFrame({"currency": currency, "valid_from": valid_from}))
     rows = pd.DataFrame(
         {
             "currency": currency[v.ok],
             "valid_from": valid_from[v.ok],
-            "units_per_usd": parse.parse_decimal(frame["units_per_usd"][v.ok]),
+            "units_per_usd": units_per_usd[v.ok],
         }
     )
     return rows.reset_index(drop=True), v.rejections()
@@ -245,15 +246,14 @@ def _contributions(
     v.too_long()
     source = frame["source"].str.upper()
     v.invalid("source", ~source.isin(CONTRIBUTION_SOURCES), "is not PARTNER or ITU")
-    _check_number(v, "amount", MONEY_PLACES, MONEY_DIGITS)
+    amount = _check_number(v, "amount", MONEY_PLACES, MONEY_DIGITS)
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     v.duplicates(frame[["contribution_id"]])
     signed_on = frame["agreement_id"].map(agreements.set_index("agreement_id")["signed_on"])
     v.flag(signed_on.isna(), "unknown_agreement", "agreement_id", "agreement_id is not known")
     currency = frame["currency"].str.upper()
-    candidates = frame[v.ok]
     converted = convert_to_usd(
-        parse.parse_decimal(candidates["amount"]),
+        amount[v.ok],
         currency[v.ok],
         signed_on[v.ok],
         rates,
@@ -272,12 +272,16 @@ def _contributions(
     return rows[columns].reset_index(drop=True), v.rejections()
 
 
-def _check_number(v: Verdicts, column: str, places: int, digits: int) -> None:
-    """Flag values that are not decimals, not > 0, or beyond the column's precision."""
+def _check_number(v: Verdicts, column: str, places: int, digits: int) -> pd.Series:
+    """Flag values that are not decimals, not > 0, or beyond the column's precision.
+
+    Returns the parsed values (Decimal; None where the text is not a number).
+    """
     text = v.frame[column]
     value = parse.parse_decimal(text)
     v.invalid(column, value.isna(), "is not a number (e.g. 1250000.50 or 1,250,000.50)")
-    positive = value.map(lambda d: d is not None and d > 0)
-    v.invalid(column, ~positive, "must be greater than 0")
-    v.invalid(column, parse.decimal_places(text) > places, f"has more than {places} decimals")
-    v.invalid(column, parse.integer_digits(text) > digits, f"has more than {digits} digits")
+    v.invalid(column, ~parse.is_positive(text), "must be greater than 0")
+    whole, fraction = parse.number_digits(text)
+    v.invalid(column, fraction > places, f"has more than {places} decimals")
+    v.invalid(column, whole > digits, f"has more than {digits} digits")
+    return value

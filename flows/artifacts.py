@@ -16,6 +16,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from flows.retrying import only_transient
 from models.metrics import Metrics
 from tasks.artifacts import (
     RunFacts,
@@ -49,7 +50,13 @@ class Progress:
         update_progress_artifact(self.artifact_id, progress=float(percent))
 
 
-@task(name="presign-report-link", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="presign-report-link",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+)
 def report_link(settings: Settings, year: int, run_id: str) -> tuple[str, str] | None:
     """A presigned link to the published report.html and its expiry (None if it cannot be made)."""
     try:

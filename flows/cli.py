@@ -144,20 +144,19 @@ def report(
     prefix: Prefix = None,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
-    from flows.monthly import publish
     from flows.report import report as report_flow
+    from tasks.config import get_settings
+    from tasks.storage import publish_bundle
 
     try:
         written = report_flow(year=year, db_url=db, out=str(out_dir) if out_dir else None)
         out.print(f"Bundle written to {written.bundle_dir}")
         if not no_upload:
-            published = publish(
-                written.bundle_dir,
-                year,
-                written.run_id,
-                bucket or "",
-                prefix or "",
-                endpoint_url or "",
+            settings = get_settings(
+                s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
+            )
+            published = publish_bundle(
+                written.bundle_dir, year=year, run_id=written.run_id, settings=settings
             )
             out.print(f"Published to {published.uri}")
     except Exception as exc:  # every failure ends as one line on stderr

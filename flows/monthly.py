@@ -31,6 +31,7 @@ from sqlalchemy import select
 from flows.artifacts import Progress, record_artifacts, report_link
 from flows.ingest import ingest
 from flows.report import report
+from flows.retrying import only_transient
 from models.db import get_engine, upgrade
 from models.metrics import Metrics
 from models.tables import Ingestion
@@ -118,7 +119,13 @@ def source_fingerprint(
     return digest.hexdigest()
 
 
-@task(name="fingerprint-source", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="fingerprint-source",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+)
 def fingerprint(source: str) -> str:
     """Fingerprint the files of the source that ingestion would read, logging progress."""
     logger = get_run_logger()
@@ -132,7 +139,11 @@ def fingerprint(source: str) -> str:
 
 
 @task(
-    name="find-unchanged-ingestion", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE
+    name="find-unchanged-ingestion",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
 )
 def unchanged_ingestion(db_url: str, input_fingerprint: str) -> int | None:
     """The newest ingestion's id if it read exactly this input, else None."""
@@ -185,7 +196,13 @@ def _published_match(storage: Settings, year: int, fp: str, ingestion_id: int):
     return PublishedRun(published, Metrics.model_validate_json(metrics[0]))
 
 
-@task(name="find-published-run", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="find-published-run",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+)
 def published_run(
     storage: Settings, year: int, input_fingerprint: str, ingestion_id: int
 ) -> PublishedRun | None:
@@ -193,7 +210,13 @@ def published_run(
     return _published_match(storage, year, input_fingerprint, ingestion_id)
 
 
-@task(name="publish-bundle", retries=3, retry_delay_seconds=[5, 20, 60], cache_policy=NO_CACHE)
+@task(
+    name="publish-bundle",
+    retries=3,
+    retry_delay_seconds=[5, 20, 60],
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+)
 def publish(
     bundle_dir: Path, year: int, run_id: str, bucket: str, prefix: str, endpoint_url: str
 ) -> PublishResult:

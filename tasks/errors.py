@@ -2,7 +2,13 @@
 
 
 class PrmError(Exception):
-    """Base of every error whose message is meant for the user."""
+    """Base of every error whose message is meant for the user.
+
+    `retryable` says whether the same call may succeed later (a server that could not be
+    reached); a wrong setting, a bad file or refused credentials will not.
+    """
+
+    retryable: bool = False
 
 
 class SourceError(PrmError):
@@ -15,3 +21,10 @@ class StorageError(PrmError):
 
 class IntegrityError(PrmError):
     """A fetched file is missing or does not match the manifest's size or SHA-256."""
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether retrying may help: prm's own errors say so; anything unexpected may be transient."""
+    if isinstance(exc, PrmError):
+        return exc.retryable
+    return isinstance(exc, Exception)

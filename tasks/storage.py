@@ -127,6 +127,10 @@ def _message(exc: Exception, settings: Settings, action: str) -> str:
     return f"S3 client error while {action} at {where}: {exc}"
 
 
+# Answers that mean "try again later" rather than "this will not work".
+_TRANSIENT_CODES = {"500", "502", "503", "504", "InternalError", "ServiceUnavailable", "SlowDown"}
+
+
 @contextmanager
 def s3_errors(settings: Settings, action: str, error: type[PrmError] = StorageError) -> Iterator:
     """Turn boto3/botocore failures into one-line `error`s; prm's own errors pass through."""
@@ -134,9 +138,18 @@ def s3_errors(settings: Settings, action: str, error: type[PrmError] = StorageEr
         yield
     except (S3UploadFailedError, RetriesExceededError) as exc:
         cause = getattr(exc, "last_exception", None) or exc.__context__ or exc
-        raise error(" ".join(_message(cause, settings, action).split())) from None
+        raise _user_error(error, cause, settings, action) from None
     except (BotoCoreError, ClientError) as exc:
-        raise error(" ".join(_message(exc, settings, action).split())) from None
+        raise _user_error(error, exc, settings, action) from None
+
+
+def _user_error(error: type[PrmError], cause: BaseException, settings: Settings, action: str):
+    """`error` with the one-line message, retryable when the store could not be reached."""
+    found = error(" ".join(_message(cause, settings, action).split()))
+    found.retryable = isinstance(cause, ConnectionError | ReadTimeoutError) or (
+        isinstance(cause, ClientError) and error_code(cause) in _TRANSIENT_CODES
+    )
+    return found
 
 
 def bucket_exists(client, bucket: str) -> bool:

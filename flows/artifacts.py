@@ -27,7 +27,7 @@ from tasks.artifacts import (
 )
 from tasks.config import Settings
 from tasks.errors import PrmError
-from tasks.storage import presign
+from tasks.retrieval import presign
 
 LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last
 SUMMARY_KEY = "monthly-report-summary"

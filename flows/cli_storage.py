@@ -17,7 +17,7 @@ from rich.table import Table
 
 from tasks.config import Settings, get_settings
 from tasks.errors import PrmError
-from tasks.storage import fetch_bundle, list_runs, presign
+from tasks.retrieval import fetch_bundle, list_runs, presign
 
 MAX_LINK_SECONDS = 7 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -40,15 +40,9 @@ from tasks.artifacts import RunFacts
 from tasks.config import Settings, get_settings
 from tasks.read import csv_entity
 from tasks.runs import code_version, default_report_year
+from tasks.s3client import bucket_exists, read_object, s3_client, s3_errors
 from tasks.sources import open_source
-from tasks.storage import (
-    PublishResult,
-    bucket_exists,
-    publish_bundle,
-    read_object,
-    s3_client,
-    s3_errors,
-)
+from tasks.storage import PublishResult, publish_bundle
 
 ReportYear = Annotated[int, Field(ge=2000, le=2100)]
 MB = 1024 * 1024

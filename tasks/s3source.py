@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from tasks import s3keys
 from tasks.config import Settings, get_settings
 from tasks.errors import SourceError, StorageError
+from tasks.s3client import error_code, s3_client, s3_errors
 from tasks.sources import SourceFile
-from tasks.storage import error_code, s3_client, s3_errors
 
 
 @dataclass

@@ -1,10 +1,10 @@
-"""Object storage: publish a report bundle to S3, and the client and errors every S3 call shares.
+"""Object storage: publish a report bundle to S3, atomically.
 
 A run is published under `s3://BUCKET/PREFIX/<year>/<run_id>/`: every file (with its
 Content-Type, ChecksumSHA256 and the hex SHA-256 in metadata `sha256`), then manifest.json,
 then, once every object has been checked with HEAD, the pointer `PREFIX/<year>/latest.json`.
 The pointer only moves forward (a newer run time) and is written with a conditional PUT,
-so a failure anywhere leaves it as it was. Fetching checks every file against the manifest.
+so a failure anywhere leaves it as it was.
 Credentials come from boto3's own chain and never appear in a message or a bundle.
 """
 
@@ -12,39 +12,28 @@ import base64
 import hashlib
 import json
 import mimetypes
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import boto3
-from boto3.exceptions import RetriesExceededError, S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
-    ConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
 )
 
 from tasks import s3keys
 from tasks.config import Settings, get_settings
-from tasks.errors import IntegrityError, PrmError, StorageError
+from tasks.errors import IntegrityError, StorageError
+from tasks.s3client import (
+    bucket_exists,
+    error_code,
+    read_object,
+    s3_client,
+    s3_errors,
+)
 
 TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=4)
-_AUTH_CODES = {
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "InvalidToken",
-    "ExpiredToken",
-    "AuthorizationHeaderMalformed",
-}
 _TYPES = {".md": "text/markdown", ".csv": "text/csv", ".json": "application/json"}
 _TYPES |= {".svg": "image/svg+xml", ".png": "image/png", ".html": "text/html"}
 _TYPES |= {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -73,113 +62,6 @@ class PublishResult:
     skipped: int
     latest_updated: bool
     bucket_created: bool
-
-
-def s3_client(settings: Settings):
-    """A boto3 S3 client for the configured endpoint (credentials from boto3's chain)."""
-    session = boto3.session.Session()
-    config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-        signature_version="s3v4",
-        connect_timeout=5,
-        read_timeout=60,
-    )
-    return session.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint_url or None,
-        region_name=session.region_name or "us-east-1",
-        config=config,
-    )
-
-
-def endpoint_label(settings: Settings) -> str:
-    """The endpoint as shown in messages (never with credentials, even inside the URL)."""
-    if not settings.s3_endpoint_url:
-        return "AWS S3"
-    parts = urlsplit(settings.s3_endpoint_url)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-
-
-def error_code(exc: ClientError) -> str:
-    """The S3 error code of a failed call (`NoSuchKey`, `404`, ...)."""
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _message(exc: Exception, settings: Settings, action: str) -> str:
-    """A one-line, secret-free description of a failed S3 call."""
-    where = endpoint_label(settings)
-    if isinstance(exc, NoCredentialsError):
-        return "no S3 credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
-    if isinstance(exc, ConnectionError | ReadTimeoutError):
-        return f"cannot reach S3 endpoint {where} while {action} ({type(exc).__name__})"
-    if isinstance(exc, ClientError):
-        code = error_code(exc)
-        if code in _AUTH_CODES:
-            return f"S3 refused the credentials ({code}) for endpoint {where}"
-        if code in ("AccessDenied", "403"):
-            return f"S3 denied access to bucket {settings.s3_bucket} at {where} while {action}"
-        if code == "NoSuchBucket":
-            return f"bucket {settings.s3_bucket} does not exist at {where}"
-        text = exc.response.get("Error", {}).get("Message", "")
-        return f"S3 error {code} while {action} at {where}: {text}"
-    return f"S3 client error while {action} at {where}: {exc}"
-
-
-# Answers that mean "try again later" rather than "this will not work".
-_TRANSIENT_CODES = {"500", "502", "503", "504", "InternalError", "ServiceUnavailable", "SlowDown"}
-
-
-@contextmanager
-def s3_errors(settings: Settings, action: str, error: type[PrmError] = StorageError) -> Iterator:
-    """Turn boto3/botocore failures into one-line `error`s; prm's own errors pass through."""
-    try:
-        yield
-    except (S3UploadFailedError, RetriesExceededError) as exc:
-        cause = getattr(exc, "last_exception", None) or exc.__context__ or exc
-        raise _user_error(error, cause, settings, action) from None
-    except (BotoCoreError, ClientError) as exc:
-        raise _user_error(error, exc, settings, action) from None
-
-
-def _user_error(error: type[PrmError], cause: BaseException, settings: Settings, action: str):
-    """`error` with the one-line message, retryable when the store could not be reached."""
-    found = error(" ".join(_message(cause, settings, action).split()))
-    found.retryable = isinstance(cause, ConnectionError | ReadTimeoutError) or (
-        isinstance(cause, ClientError) and error_code(cause) in _TRANSIENT_CODES
-    )
-    return found
-
-
-def bucket_exists(client, bucket: str) -> bool:
-    """Whether `bucket` exists (a listing call, so auth errors come back with their code)."""
-    try:
-        client.list_objects_v2(Bucket=bucket, MaxKeys=1)
-    except ClientError as exc:
-        if error_code(exc) == "NoSuchBucket":
-            return False
-        raise
-    return True
-
-
-def require_bucket(client, settings: Settings) -> str:
-    """The configured bucket, or StorageError when it is not set or does not exist."""
-    bucket = s3keys.check_bucket(settings.s3_bucket)
-    if not bucket_exists(client, bucket):
-        raise StorageError(f"bucket {bucket} does not exist at {endpoint_label(settings)}")
-    return bucket
-
-
-def read_object(client, bucket: str, key: str) -> tuple[bytes, dict] | None:
-    """An object's bytes and its GET response (ETag, LastModified...), or None if absent."""
-    try:
-        response = client.get_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404"):
-            return None
-        raise
-    return response["Body"].read(), response
 
 
 def sha256_file(path: Path) -> str:
@@ -219,7 +101,7 @@ def _local_bundle(bundle_dir: Path) -> tuple[bytes, list[BundleFile]]:
     if not manifest_path.is_file():
         raise IntegrityError(f"{manifest_path}: bundle has no manifest.json")
     raw = manifest_path.read_bytes()
-    files = manifest_files(_load_json(raw, "manifest.json"))
+    files = manifest_files(load_json(raw, "manifest.json"))
     for f in files:
         local = bundle_dir / f.path
         if not local.is_file():
@@ -260,7 +142,7 @@ def _upload(client, bucket: str, key: str, local: Path, f: BundleFile) -> None:
     client.upload_file(str(local), bucket, key, ExtraArgs=extra, Config=TRANSFER)
 
 
-def _run_time(
+def run_time_of(
     manifest: dict, run_time: datetime | None = None, fallback: datetime | None = None
 ) -> datetime:
     """The run's time: given, else the manifest's (`run_time`, `created_at`...), else fallback."""
@@ -284,7 +166,7 @@ def headline(metrics: dict) -> dict:
     }
 
 
-def _load_json(raw: bytes, what: str) -> dict:
+def load_json(raw: bytes, what: str) -> dict:
     """A JSON object from bytes, or IntegrityError naming `what`."""
     try:
         value = json.loads(raw)
@@ -295,10 +177,10 @@ def _load_json(raw: bytes, what: str) -> dict:
     return value
 
 
-def _json_or_empty(raw: bytes) -> dict:
+def json_or_empty(raw: bytes) -> dict:
     """A JSON object from bytes, or {} when it is not one (an unreadable pointer or file)."""
     try:
-        return _load_json(raw, "object")
+        return load_json(raw, "object")
     except IntegrityError:
         return {}
 
@@ -345,7 +227,7 @@ def _write_latest(client, bucket: str, key: str, pointer: dict) -> bool:
     for _ in range(5):
         found = read_object(client, bucket, key)
         if found:
-            current = _json_or_empty(found[0])
+            current = json_or_empty(found[0])
             if current.get("run_id") == pointer["run_id"] or not _is_newer(pointer, current):
                 return False
         condition = {"IfMatch": found[1]["ETag"]} if found else {"IfNoneMatch": "*"}
@@ -389,8 +271,8 @@ def publish_bundle(
     if s3keys.METRICS_NAME not in {f.path for f in files}:
         raise IntegrityError(f"{bundle_dir}: bundle has no metrics.json")
     manifest = BundleFile(s3keys.MANIFEST_NAME, len(raw), hashlib.sha256(raw).hexdigest())
-    when = _run_time(_load_json(raw, "manifest.json"), run_time)
-    metrics = _load_json((bundle_dir / s3keys.METRICS_NAME).read_bytes(), "metrics.json")
+    when = run_time_of(load_json(raw, "manifest.json"), run_time)
+    metrics = load_json((bundle_dir / s3keys.METRICS_NAME).read_bytes(), "metrics.json")
     client = s3_client(settings)
     uploaded = 0
     with s3_errors(settings, f"publishing s3://{bucket}/{key_prefix}"):
@@ -432,143 +314,3 @@ def publish_bundle(
         latest_updated=updated,
         bucket_created=created,
     )
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One published run of a year, as `prm runs` shows it."""
-
-    run_id: str
-    run_time: str | None
-    agreements_signed: int | None
-    financial_usd_total: float | None
-    complete: bool
-    latest: bool
-
-
-def _resolve_run(client, bucket: str, settings: Settings, year: int, run_id: str | None):
-    """The run id asked for, else the one `latest.json` names (with the pointer itself)."""
-    if run_id:
-        return s3keys.check_run_id(run_id), None
-    key = s3keys.latest_key(settings.s3_prefix, year)
-    found = read_object(client, bucket, key)
-    if not found:
-        raise StorageError(f"no published run for {year}: s3://{bucket}/{key} does not exist")
-    pointer = _load_json(found[0], s3keys.LATEST_NAME)
-    return s3keys.check_run_id(str(pointer.get("run_id"))), pointer
-
-
-def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into: Path) -> None:
-    """Download one bundle file into `into` and check its size and SHA-256 against `f`."""
-    target = into / f.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    key = s3keys.object_key(key_prefix, f.path)
-    try:
-        client.download_file(bucket, key, str(target), Config=TRANSFER)
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchKey"):
-            raise IntegrityError(f"{f.path}: missing from s3://{bucket}/{key_prefix}") from None
-        raise
-    size, digest = target.stat().st_size, sha256_file(target)
-    if size != f.size or digest != f.sha256:
-        raise IntegrityError(
-            f"{f.path}: does not match manifest.json (size {size} vs {f.size}, "
-            f"sha256 {digest[:12]}… vs {f.sha256[:12]}…)"
-        )
-
-
-def fetch_bundle(
-    *, year: int, run_id: str | None = None, dest: Path, settings: Settings | None = None
-) -> Path:
-    """Download the latest (or named) run into `dest`, every file checked against the manifest.
-
-    Files are downloaded into a hidden folder beside `dest` and moved in only when all of them
-    match: a missing or altered file raises IntegrityError naming it, and `dest` is untouched.
-    """
-    settings = settings or get_settings()
-    dest = Path(dest)
-    client = s3_client(settings)
-    with s3_errors(settings, "fetching a bundle"):
-        bucket = require_bucket(client, settings)
-        run_id, pointer = _resolve_run(client, bucket, settings, year, run_id)
-        key_prefix = s3keys.bundle_prefix(settings.s3_prefix, year, run_id)
-        found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
-        if not found:
-            raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
-        raw = found[0]
-        if pointer and hashlib.sha256(raw).hexdigest() != pointer.get("manifest_sha256"):
-            raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
-        files = manifest_files(_load_json(raw, "manifest.json"))
-        dest.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".prm-fetch-", dir=dest.parent) as staging:
-            for f in files:
-                _download_checked(client, bucket, key_prefix, f, Path(staging))
-            (Path(staging) / s3keys.MANIFEST_NAME).write_bytes(raw)
-            for f in [*files, BundleFile(s3keys.MANIFEST_NAME, len(raw), "")]:
-                (dest / f.path).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(Path(staging) / f.path, dest / f.path)
-    return dest
-
-
-def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> RunInfo:
-    """What a run's manifest.json and metrics.json say about it."""
-    run_id = run_prefix.rstrip("/").rsplit("/", 1)[-1]
-    manifest = read_object(client, bucket, run_prefix + s3keys.MANIFEST_NAME)
-    metrics = read_object(client, bucket, run_prefix + s3keys.METRICS_NAME)
-    figures = headline(_json_or_empty(metrics[0])) if metrics else {}
-    run_time = None
-    if manifest:
-        fallback = manifest[1]["LastModified"]
-        when = _run_time(_json_or_empty(manifest[0]), None, fallback)
-        run_time = when.isoformat(timespec="seconds")
-    return RunInfo(
-        run_id=run_id,
-        run_time=run_time,
-        agreements_signed=figures.get("agreements.signed"),
-        financial_usd_total=figures.get("financial_usd.total"),
-        complete=manifest is not None,
-        latest=run_id == latest_id,
-    )
-
-
-def list_runs(year: int, settings: Settings | None = None) -> list[RunInfo]:
-    """Every run published for `year`, oldest first (incomplete uploads marked as such)."""
-    settings = settings or get_settings()
-    client = s3_client(settings)
-    with s3_errors(settings, "listing runs"):
-        bucket = require_bucket(client, settings)
-        year_prefix = s3keys.year_prefix(settings.s3_prefix, year)
-        found = read_object(client, bucket, year_prefix + s3keys.LATEST_NAME)
-        latest_id = _load_json(found[0], s3keys.LATEST_NAME).get("run_id") if found else None
-        pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=year_prefix, Delimiter="/"
-        )
-        prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
-        runs = [_run_info(client, bucket, p, latest_id) for p in prefixes]
-    return sorted(runs, key=lambda r: (r.run_time or "", r.run_id))
-
-
-def presign(
-    year: int,
-    file: str = "report.html",
-    run_id: str | None = None,
-    expires_seconds: int = 7 * 86400,
-    settings: Settings | None = None,
-) -> str:
-    """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
-    if not 1 <= expires_seconds <= 7 * 86400:
-        raise StorageError("a link can last from 1 second to 7 days")
-    settings = settings or get_settings()
-    client = s3_client(settings)
-    with s3_errors(settings, "making a link"):
-        bucket = require_bucket(client, settings)
-        run_id, _ = _resolve_run(client, bucket, settings, year, run_id)
-        key = s3keys.object_key(s3keys.bundle_prefix(settings.s3_prefix, year, run_id), file)
-        try:
-            client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if error_code(exc) not in ("404", "NoSuchKey"):
-                raise
-            raise StorageError(f"{file} is not in run {run_id} of {year}") from None
-        params = {"Bucket": bucket, "Key": key}
-        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tasks import s3keys
-from tasks.storage import s3_client
+from tasks.s3client import s3_client
 from tests.test_flows import TINY_2024, write_tiny_source
 
 pytestmark = pytest.mark.e2e

@@ -22,8 +22,8 @@ from flows.monthly import monthly_report, source_fingerprint
 from tasks import s3keys
 from tasks.read import read_source
 from tasks.runs import default_report_year
+from tasks.s3client import s3_client
 from tasks.sources import open_source
-from tasks.storage import s3_client
 
 TINY = {
     "partners.csv": """partner_id,name,partner_type,membership_category,country

@@ -6,9 +6,9 @@ import pytest
 
 from tasks import s3keys
 from tasks.errors import SourceError, StorageError
+from tasks.s3client import s3_client
 from tasks.s3source import S3Source
 from tasks.sources import LocalSource, open_source
-from tasks.storage import s3_client
 
 FILES = {
     "partners.csv": "partner_id,name,partner_type\nP1,Ünïcode Org,GOVERNMENT\n".encode(),

@@ -21,7 +21,9 @@ from infra.seaweed import LocalS3, free_port_pair, listening_addresses
 from tasks import s3keys
 from tasks.config import get_settings
 from tasks.errors import IntegrityError, StorageError
-from tasks.storage import fetch_bundle, list_runs, presign, publish_bundle, s3_client
+from tasks.retrieval import fetch_bundle, list_runs, presign
+from tasks.s3client import s3_client
+from tasks.storage import publish_bundle
 from tests.conftest import use_s3_credentials
 
 pytestmark = pytest.mark.integration

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import socket
+import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from tasks import s3keys
 from tasks.config import get_settings
 from tasks.errors import IntegrityError, StorageError
 from tasks.retrieval import fetch_bundle, list_runs, presign
-from tasks.s3client import s3_client
+from tasks.s3client import error_code, s3_client
 from tasks.storage import publish_bundle
 from tests.conftest import use_s3_credentials
 
@@ -62,13 +63,21 @@ def bundle_bytes(folder: Path) -> dict[str, bytes]:
 
 
 def read_latest(settings, year: int = 2024) -> dict | None:
-    """latest.json of a year, or None."""
+    """latest.json of a year, or None when there is none.
+
+    Any other error is retried for a few seconds: a SeaweedFS server that was just restarted
+    on a busy machine can answer 5xx until its volume server has registered again.
+    """
     key = s3keys.latest_key(settings.s3_prefix, year)
-    try:
-        body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"]
-    except ClientError:
-        return None
-    return json.loads(body.read())
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"]
+            return json.loads(body.read())
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchKey", "404") or time.monotonic() > deadline:
+                return None if error_code(exc) in ("NoSuchKey", "404") else pytest.fail(str(exc))
+            time.sleep(0.2)
 
 
 def test_round_trip_is_byte_for_byte(s3_settings, tmp_path):

@@ -16,7 +16,6 @@ and it cannot go stale the way a cache could when the database is reset.
 No `from __future__ import annotations` here: runs started by `serve()` need the real types.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,10 +34,9 @@ from flows.retrying import only_transient
 from models.db import get_engine, upgrade
 from models.metrics import Metrics
 from models.tables import Ingestion
-from tasks import s3keys
+from tasks import read, s3keys
 from tasks.artifacts import RunFacts
 from tasks.config import Settings, get_settings
-from tasks.read import csv_entity
 from tasks.runs import code_version, default_report_year
 from tasks.s3client import bucket_exists, read_object, s3_client, s3_errors
 from tasks.sources import open_source
@@ -92,25 +90,8 @@ class Target:
 def source_fingerprint(
     source: str, on_file: Callable[[int, int, int, int], None] | None = None
 ) -> str:
-    """The SHA-256 ingestion records for `source` (same files, order and digest as read_source).
-
-    `on_file(files_done, files, bytes_done, bytes)` is called after each file, for progress.
-    """
-    src = open_source(source)
-    files = [
-        f
-        for f in src.list_files()
-        if csv_entity(f.name) or (f.name.lower().endswith(".xlsx") and not f.name.startswith("~$"))
-    ]
-    total, done = sum(f.size for f in files), 0
-    digest = hashlib.sha256()
-    for number, f in enumerate(files, start=1):
-        content = src.read_bytes(f.name)
-        digest.update(f"{f.name}\0{hashlib.sha256(content).hexdigest()}\n".encode())
-        done += f.size
-        if on_file:
-            on_file(number, len(files), done, total)
-    return digest.hexdigest()
+    """The fingerprint ingestion records for `source` (see `tasks.read.source_fingerprint`)."""
+    return read.source_fingerprint(open_source(source), on_file)
 
 
 @task(

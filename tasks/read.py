@@ -9,6 +9,7 @@ naming the file and the problem, before anything is written anywhere.
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 
 from models.codes import ENTITIES
 from tasks.errors import SourceError
-from tasks.sources import Source
+from tasks.sources import Source, SourceFile
 
 # Contract section 1: the columns of each entity, in order; True = required.
 COLUMNS: dict[str, dict[str, bool]] = {
@@ -76,27 +77,65 @@ def csv_entity(file_name: str) -> str | None:
     return None
 
 
+def is_workbook(file_name: str) -> bool:
+    """Whether the file is an .xlsx workbook to read (Excel's `~$` lock files are not)."""
+    return file_name.lower().endswith(".xlsx") and not file_name.startswith("~$")
+
+
+def input_files(source: Source) -> list[SourceFile]:
+    """The files of `source` that ingestion reads: matching CSV files and workbooks, by name."""
+    return [f for f in source.list_files() if csv_entity(f.name) or is_workbook(f.name)]
+
+
+class Fingerprint:
+    """SHA-256 over the names and SHA-256 digests of the files read, in name order."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, name: str, content: bytes) -> None:
+        self._digest.update(f"{name}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def source_fingerprint(
+    source: Source, on_file: Callable[[int, int, int, int], None] | None = None
+) -> str:
+    """The fingerprint `read_source` would record, without parsing anything.
+
+    `on_file(files_done, files, bytes_done, bytes)` is called after each file, for progress.
+    """
+    files = input_files(source)
+    total, done = sum(f.size for f in files), 0
+    fingerprint = Fingerprint()
+    for number, source_file in enumerate(files, start=1):
+        fingerprint.add(source_file.name, source.read_bytes(source_file.name))
+        done += source_file.size
+        if on_file:
+            on_file(number, len(files), done, total)
+    return fingerprint.hexdigest()
+
+
 def read_source(source: Source) -> RawRecords:
     """Read every matching file of `source` (name order) into one text table per entity."""
     parts: dict[str, list[pd.DataFrame]] = {entity: [] for entity in ENTITIES}
-    digest = hashlib.sha256()
+    fingerprint = Fingerprint()
     used: list[str] = []
-    for source_file in source.list_files():
+    for source_file in input_files(source):
         name = source_file.name
-        entity = csv_entity(name)
-        is_workbook = name.lower().endswith(".xlsx") and not name.startswith("~$")
-        if entity is None and not is_workbook:
-            continue
         content = source.read_bytes(name)
-        digest.update(f"{name}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+        fingerprint.add(name, content)
         used.append(name)
+        entity = csv_entity(name)
         if entity is not None:
             parts[entity].append(_read_csv(name, content, entity))
         else:
             for sheet_entity, frame in _read_workbook(name, content):
                 parts[sheet_entity].append(frame)
     tables = {entity: _concat(entity, frames) for entity, frames in parts.items()}
-    return RawRecords(source.uri, tables, digest.hexdigest(), used)
+    return RawRecords(source.uri, tables, fingerprint.hexdigest(), used)
 
 
 def _concat(entity: str, frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 
 Checks run in the contract's reason order (missing, invalid, duplicate, unknown partner,
 unknown agreement, no exchange rate); a row keeps the first fault it meets. All checks are
-vectorised over whole columns: no Python loop per row except building Decimal values (each
-number is parsed once).
+vectorised over whole columns or computed once per distinct value (codes, currencies); numbers
+are read in one pass (`parse.read_numbers`) and amounts converted to USD in whole cents
+(`fx.usd_cents`).
 """
 
 from dataclasses import dataclass
@@ -102,9 +103,8 @@ class Verdicts:
         for column in STORED_AS_GIVEN[self.entity]:
             length = getattr(table.c[column].type, "length", None)
             if length:
-                self.invalid(
-                    column, self.frame[column].str.len() > length, f"is over {length} chars"
-                )
+                too_long = parse.text_lengths(self.frame[column]) > length
+                self.invalid(column, too_long, f"is over {length} chars")
 
     def duplicates(self, key_values: pd.DataFrame) -> None:
         repeated = key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
@@ -115,7 +115,10 @@ class Verdicts:
         bad = ~self.ok
         frame = self.frame[bad]
         key_column = KEYS[self.entity][0]
-        values = [frame[c][i] for i, c in zip(frame.index, self.column[bad], strict=True)]
+        columns = self.column[bad]
+        values = pd.Series(None, index=frame.index, dtype=object)
+        for column in columns.unique():
+            values[columns == column] = frame.loc[columns == column, column]
         return pd.DataFrame(
             {
                 "entity": self.entity,
@@ -123,7 +126,7 @@ class Verdicts:
                 "row": frame["_row"].astype(int),
                 "key": frame[key_column].replace("", None),
                 "column": self.column[bad],
-                "value": pd.Series(values, index=frame.index, dtype=object).replace("", None),
+                "value": values.replace("", None),
                 "reason": self.reason[bad],
                 "message": self.message[bad],
             },
@@ -183,7 +186,7 @@ def _partners(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             "name": ok["name"],
             "partner_type": partner_type[v.ok],
             "membership_category": membership[v.ok].where(ok["membership_category"] != "", None),
-            "country": ok["country"].str.upper().replace("", None),
+            "country": parse.upper(ok["country"]).replace("", None),
         }
     )
     return rows.reset_index(drop=True), v.rejections()
@@ -195,8 +198,9 @@ def _exchange_rates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     valid_from = parse.parse_date(frame["valid_from"])
     v.invalid("valid_from", valid_from.isna(), "is not a date YYYY-MM-DD")
-    units_per_usd = _check_number(v, "units_per_usd", RATE_PLACES, RATE_DIGITS)
-    currency = frame["currency"].str.upper()
+    units_per_usd = _check_number(v, "units_per_usd", RATE_PLACES, RATE_DIGITS).decimals()
+    units_per_usd.index = frame.index
+    currency = parse.upper(frame["currency"])
     v.duplicates(pd.DataFrame({"currency": currency, "valid_from": valid_from}))
     rows = pd.DataFrame(
         {
@@ -244,27 +248,24 @@ def _contributions(
     v = Verdicts("contributions", frame)
     v.missing()
     v.too_long()
-    source = frame["source"].str.upper()
+    source = parse.upper(frame["source"])
     v.invalid("source", ~source.isin(CONTRIBUTION_SOURCES), "is not PARTNER or ITU")
     amount = _check_number(v, "amount", MONEY_PLACES, MONEY_DIGITS)
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     v.duplicates(frame[["contribution_id"]])
     signed_on = frame["agreement_id"].map(agreements.set_index("agreement_id")["signed_on"])
     v.flag(signed_on.isna(), "unknown_agreement", "agreement_id", "agreement_id is not known")
-    currency = frame["currency"].str.upper()
-    converted = convert_to_usd(
-        amount[v.ok],
-        currency[v.ok],
-        signed_on[v.ok],
-        rates,
-    )
+    currency = parse.upper(frame["currency"])
+    cents = pd.Series(amount.scaled(MONEY_PLACES, v.ok.to_numpy()), index=frame.index)
+    converted = convert_to_usd(cents[v.ok], currency[v.ok], signed_on[v.ok], rates)
     no_rate = converted["units_per_usd"].isna().reindex(frame.index, fill_value=False)
     v.flag(no_rate, "no_exchange_rate", "currency", "no rate on or before the signing date")
     ok = frame[v.ok]
-    rows = converted.loc[v.ok[v.ok].index].assign(
+    rows = converted.loc[ok.index].assign(
         contribution_id=ok["contribution_id"],
         agreement_id=ok["agreement_id"],
         source=source[v.ok],
+        amount=amount.decimals(v.ok.to_numpy()).set_axis(frame.index)[v.ok],
         currency=currency[v.ok],
     )
     columns = ["contribution_id", "agreement_id", "source", "amount", "currency"]
@@ -272,16 +273,21 @@ def _contributions(
     return rows[columns].reset_index(drop=True), v.rejections()
 
 
-def _check_number(v: Verdicts, column: str, places: int, digits: int) -> pd.Series:
+def _check_number(v: Verdicts, column: str, places: int, digits: int) -> parse.Numbers:
     """Flag values that are not decimals, not > 0, or beyond the column's precision.
 
-    Returns the parsed values (Decimal; None where the text is not a number).
+    Returns what was read of the column (`parse.Numbers`: its Decimal or scaled values).
     """
-    text = v.frame[column]
-    value = parse.parse_decimal(text)
-    v.invalid(column, value.isna(), "is not a number (e.g. 1250000.50 or 1,250,000.50)")
-    v.invalid(column, ~parse.is_positive(text), "must be greater than 0")
-    whole, fraction = parse.number_digits(text)
+    numbers = parse.read_numbers(v.frame[column])
+    index = v.frame.index
+    v.invalid(
+        column,
+        pd.Series(~numbers.valid, index=index),
+        "is not a number (e.g. 1250000.50 or 1,250,000.50)",
+    )
+    v.invalid(column, pd.Series(~numbers.positive, index=index), "must be greater than 0")
+    fraction = pd.Series(numbers.places, index=index)
     v.invalid(column, fraction > places, f"has more than {places} decimals")
+    whole = pd.Series(numbers.whole_digits, index=index)
     v.invalid(column, whole > digits, f"has more than {digits} digits")
-    return value
+    return numbers

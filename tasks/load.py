@@ -3,16 +3,20 @@
 Everything of one ingestion happens in one transaction, so a failure leaves the database
 exactly as it was. Inserts are bulk statements with the dialect's own upsert
 (`INSERT ... ON CONFLICT (key) DO UPDATE`), never one ORM object per row: on PostgreSQL the
-rows are COPied into a temporary staging table and upserted by one INSERT ... SELECT; on
-SQLite one prepared statement runs over plain tuples (the driver's executemany). Values are
-stored exactly as SQLAlchemy would bind them (dates as ISO text and Numeric as float on SQLite).
+rows are COPied (text format, built with list comprehensions) into a temporary staging table
+and upserted by one INSERT ... SELECT, the next table's COPY text being built while the server
+merges; on SQLite one prepared statement runs over plain tuples (the driver's executemany).
+Values are stored exactly as SQLAlchemy would bind them (on SQLite: dates as ISO text,
+Numeric as float); foreign keys stay declared and checked by the database on both backends.
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, MetaData, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +32,11 @@ BATCH_ROWS = 50_000
 SQLITE_LOAD_CACHE_KIB, SQLITE_DEFAULT_CACHE_KIB = -262_144, -2_000
 # PostgreSQL: tables that got at least this many rows are analysed before commit.
 ANALYZE_MIN_ROWS = 10_000
+# COPY text format: NULL, characters to escape, rows per write
+COPY_NULL = "\\N"
+_COPY_SPECIAL = "\\\t\n\r"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_CHUNK_ROWS = 50_000
 # Parents before children, so references resolve inside the transaction.
 LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 
@@ -82,8 +91,11 @@ def load(validated: Validated, db_url: str) -> IngestResult:
                 source=validated.source, fingerprint=validated.fingerprint, started_at=started_at
             )
         ).inserted_primary_key[0]
-        for entity in LOAD_ORDER:
-            upsert(connection, entity, validated.rows[entity], ingestion_id)
+        if connection.dialect.name == "postgresql":
+            _load_postgres(connection, validated.rows, ingestion_id)
+        else:
+            for entity in LOAD_ORDER:
+                upsert(connection, entity, validated.rows[entity], ingestion_id)
         _refresh_statistics(connection, loaded)
         _insert_rejections(connection, rejections, ingestion_id)
         counts = {
@@ -122,19 +134,50 @@ def _counts(validated: Validated, loaded: dict, rejected: dict) -> list[tuple[st
     return [("read", validated.read), ("loaded", loaded), ("rejected", rejected)]
 
 
+def _prepared(entity: str, rows: pd.DataFrame, ingestion_id: int) -> pd.DataFrame:
+    """The rows as stored: with the ingestion id, children in parent key order."""
+    rows = rows.assign(ingestion_id=ingestion_id)
+    if "agreement_id" in rows.columns and entity != "agreements":
+        # parent keys in order: foreign-key checks and the agreement_id index walk forward;
+        # factorize + integer argsort is ~5x faster than sort_values on 1 M strings
+        codes, _ = pd.factorize(rows["agreement_id"].to_numpy(dtype=object), sort=True)
+        rows = rows.take(np.argsort(codes, kind="stable"))
+    return rows
+
+
 def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id: int) -> None:
     """Insert `rows` into the entity's table, replacing the rows whose key already exists."""
     if rows.empty:
         return
     table: Table = TABLES[entity].__table__
-    rows = rows.assign(ingestion_id=ingestion_id)
-    if "agreement_id" in rows.columns and entity != "agreements":
-        # parent keys in order: foreign-key checks and the agreement_id index walk forward
-        rows = rows.sort_values("agreement_id", kind="stable")
+    rows = _prepared(entity, rows, ingestion_id)
     if connection.dialect.name == "postgresql":
-        _upsert_postgres(connection, table, KEYS[entity], rows)
+        _stage_postgres(connection, table, _copy_lines(rows))
+        _merge_postgres(connection, table, KEYS[entity], list(rows.columns))
     else:
         _upsert_sqlite(connection, table, KEYS[entity], rows)
+
+
+def _load_postgres(connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int):
+    """Every entity through COPY + merge; a table's COPY text is built (in Python) while the
+    server merges the previous table (in a worker thread: the connection is used by one thread
+    at a time, and psycopg waits for the server without holding the GIL)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-merge") as merger:
+        merging = None
+        for entity in LOAD_ORDER:
+            if tables[entity].empty:
+                continue
+            table: Table = TABLES[entity].__table__
+            rows = _prepared(entity, tables[entity], ingestion_id)
+            lines = _copy_lines(rows)
+            if merging is not None:
+                merging.result()
+            _stage_postgres(connection, table, lines)
+            merging = merger.submit(
+                _merge_postgres, connection, table, KEYS[entity], list(rows.columns)
+            )
+        if merging is not None:
+            merging.result()
 
 
 def _on_conflict(dialect, table: Table, keys: list[str], source=None):
@@ -180,10 +223,9 @@ def _first_value(values: pd.Series) -> object:
     return None if present is None else values[present]
 
 
-def _upsert_postgres(connection: Connection, table: Table, keys: list[str], rows: pd.DataFrame):
-    """COPY the rows into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT."""
-    stage = f"prm_stage_{table.name}"
-    columns = list(rows.columns)
+def _stage_postgres(connection: Connection, table: Table, lines: list[str]) -> None:
+    """COPY the lines (COPY text format) into a temporary staging table for `table`."""
+    stage, columns = f"prm_stage_{table.name}", lines[0]
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(f'DROP TABLE IF EXISTS "{stage}"')
@@ -191,22 +233,46 @@ def _upsert_postgres(connection: Connection, table: Table, keys: list[str], rows
             f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
             "ON COMMIT DROP"
         )
-        with cursor.copy(f'COPY "{stage}" ({", ".join(columns)}) FROM STDIN (FORMAT csv)') as copy:
-            copy.write(_csv_text(rows))
+        with cursor.copy(f'COPY "{stage}" ({columns}) FROM STDIN') as copy:
+            for start in range(1, len(lines), COPY_CHUNK_ROWS):
+                copy.write("\n".join(lines[start : start + COPY_CHUNK_ROWS]) + "\n")
     finally:
         cursor.close()
-    staged = Table(stage, MetaData(), *(Column(c.name, c.type) for c in table.columns))
+
+
+def _merge_postgres(connection: Connection, table: Table, keys: list[str], columns: list[str]):
+    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE."""
+    staged = Table(
+        f"prm_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.columns)
+    )
     source = select(*(staged.c[c] for c in columns))
     connection.execute(_on_conflict(postgresql, table, keys, source))
 
 
-def _csv_text(rows: pd.DataFrame) -> str:
-    """Rows as COPY's CSV: dates as ISO text, Decimal as written, empty unquoted = NULL."""
-    frame = rows.copy()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    return frame.to_csv(index=False, header=False, lineterminator="\n")
+def _copy_lines(rows: pd.DataFrame) -> list[str]:
+    """The column list, then one line per row in COPY's text format (tab separated, \\N =
+    NULL, backslash escapes): dates as ISO text, Decimal as written."""
+    columns = [_copy_column(rows[name]) for name in rows.columns]
+    header = ", ".join(f'"{name}"' for name in rows.columns)
+    return [header, *map("\t".join, zip(*columns, strict=True))]
+
+
+def _copy_column(values: pd.Series) -> list[str]:
+    """One column's cells as COPY text: dates as ISO text, Decimal as written, NULL as \\N."""
+    missing = values.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        # few distinct days: format each once
+        codes, days = pd.factorize(values.to_numpy(dtype="datetime64[D]"))
+        text = np.array([str(day)[:10] for day in days], dtype=object)[codes]
+    else:
+        text = values.to_numpy(dtype=object, na_value=COPY_NULL)
+        if not (pd.api.types.is_string_dtype(values) and values.dtype != object):
+            text = np.array(list(map(str, text)), dtype=object)
+        joined = "".join(text[~missing])
+        if any(char in joined for char in _COPY_SPECIAL):
+            text = np.array([cell.translate(_COPY_ESCAPES) for cell in text], dtype=object)
+    text[missing] = COPY_NULL
+    return text.tolist()
 
 
 def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingestion_id: int) -> None:

@@ -5,7 +5,8 @@ from `first_year` to `last_year`, each year's bundle published under its own yea
 source is ingested once (or not at all when unchanged, as in `monthly-report`), and a year
 whose published run was made from the same input and code is reused, not rewritten.
 
-No `from __future__ import annotations` here: runs started by `serve()` need the real types.
+Annotations are not postponed here (no `__future__` import of them): runs started by
+`serve()` need the real types.
 """
 
 from dataclasses import replace

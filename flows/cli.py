@@ -13,8 +13,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli_options import (
+    Bucket,
+    Db,
+    EndpointUrl,
+    NoUpload,
+    OutDir,
+    Prefix,
+    Source,
+    Year,
+    one_line_errors,
+)
 from models.codes import ENTITIES, REASONS
-from tasks.errors import PrmError
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
@@ -35,20 +45,6 @@ app.add_typer(db_app, name="db")
 out = Console()
 SHOW_REJECTIONS = 20
 
-Source = Annotated[str, typer.Option("--source", help="Folder or s3://bucket/prefix/ to read.")]
-Db = Annotated[
-    str | None,
-    typer.Option("--db", help="SQLAlchemy URL (env PRM_DATABASE_URL; default embedded SQLite)."),
-]
-Year = Annotated[int, typer.Option("--year", help="Report year (calendar year of signed_on).")]
-OutDir = Annotated[Path | None, typer.Option("--out", help="Write the bundle into this folder.")]
-NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
-Endpoint = Annotated[
-    str | None, typer.Option("--endpoint-url", envvar="PRM_S3_ENDPOINT_URL", help="Empty = AWS.")
-]
-Bucket = Annotated[str | None, typer.Option("--bucket", envvar="PRM_S3_BUCKET")]
-Prefix = Annotated[str | None, typer.Option("--prefix", envvar="PRM_S3_PREFIX")]
-
 
 @app.callback()
 def main_options(
@@ -62,15 +58,6 @@ def main_options(
             os.environ.pop(name, None)
         else:
             os.environ.setdefault(name, "CRITICAL")
-
-
-def fail(exc: Exception) -> None:
-    """Print the one-line reason and exit 1 (an unexpected error also names its type)."""
-    reason = " ".join(str(exc).split())
-    if not isinstance(exc, PrmError):
-        reason = f"{type(exc).__name__}: {reason} (run with --verbose for the full log)"
-    typer.echo(f"prm: {reason or type(exc).__name__}", err=True)
-    raise typer.Exit(1)
 
 
 def print_ingestion(result) -> None:
@@ -124,12 +111,10 @@ def ingest(
     """Ingest a folder or S3 prefix of partner-register exports."""
     from flows.ingest import ingest as ingest_flow
 
-    try:
+    with one_line_errors():
         result = ingest_flow(source, db)
         print_ingestion(result)
         path = write_rejections(result, rejections)
-    except Exception as exc:  # every failure ends as one line on stderr
-        fail(exc)
     out.print(f"Rejected rows written to {path}")
 
 
@@ -139,7 +124,7 @@ def report(
     db: Db = None,
     out_dir: OutDir = None,
     no_upload: NoUpload = False,
-    endpoint_url: Endpoint = None,
+    endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
 ) -> None:
@@ -148,7 +133,7 @@ def report(
     from tasks.config import get_settings
     from tasks.storage import publish_bundle
 
-    try:
+    with one_line_errors():
         written = report_flow(year=year, db_url=db, out=str(out_dir) if out_dir else None)
         out.print(f"Bundle written to {written.bundle_dir}")
         if not no_upload:
@@ -159,8 +144,6 @@ def report(
                 written.bundle_dir, year=year, run_id=written.run_id, settings=settings
             )
             out.print(f"Published to {published.uri}")
-    except Exception as exc:  # every failure ends as one line on stderr
-        fail(exc)
 
 
 @app.command()
@@ -170,14 +153,14 @@ def run(
     db: Db = None,
     out_dir: OutDir = None,
     no_upload: NoUpload = False,
-    endpoint_url: Endpoint = None,
+    endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
 ) -> None:
     """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
     from flows.monthly import monthly_report
 
-    try:
+    with one_line_errors():
         summary = monthly_report(
             source=source,
             year=year,
@@ -188,8 +171,6 @@ def run(
             db_url=db or "",
             out=str(out_dir) if out_dir else "",
         )
-    except Exception as exc:  # every failure ends as one line on stderr
-        fail(exc)
     if summary.report_reused:
         out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
         return
@@ -205,11 +186,9 @@ def db_upgrade(db: Db = None) -> None:
     from tasks.config import get_settings
 
     url = get_settings(database_url=db).db_url()
-    try:
+    with one_line_errors():  # a wrong URL or an unreachable server: one line
         upgrade(url)
-    except Exception as exc:  # a wrong URL or an unreachable server: say so in one line
-        fail(exc)
-    out.print(f"Database at revision {current_revision(url)}")
+        out.print(f"Database at revision {current_revision(url)}")
 
 
 def _register_commands() -> None:

@@ -6,8 +6,6 @@ line on stderr and the command exits with status 1.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,22 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli_options import Bucket, EndpointUrl, Prefix, Year, one_line_errors
 from tasks.config import Settings, get_settings
-from tasks.errors import PrmError
 from tasks.retrieval import fetch_bundle, list_runs, presign
 
 MAX_LINK_SECONDS = 7 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-Year = Annotated[int, typer.Option("--year", help="Report year, e.g. 2024.")]
-EndpointUrl = Annotated[
-    str | None,
-    typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),
-]
-Bucket = Annotated[str | None, typer.Option("--bucket", help="Bucket (env PRM_S3_BUCKET).")]
-Prefix = Annotated[
-    str | None, typer.Option("--prefix", help="Key prefix (env PRM_S3_PREFIX; default reports).")
-]
 
 
 def parse_duration(text: str) -> int:
@@ -49,16 +37,6 @@ def _settings(endpoint_url: str | None, bucket: str | None, prefix: str | None) 
     return get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
 
 
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """Print a PrmError as one line on stderr and exit with status 1."""
-    try:
-        yield
-    except PrmError as exc:
-        typer.echo(f"prm: {' '.join(str(exc).split())}", err=True)
-        raise typer.Exit(1) from None
-
-
 def fetch(
     year: Year,
     dest: Annotated[Path, typer.Option("--dest", help="Folder to download the bundle into.")],
@@ -70,7 +48,7 @@ def fetch(
     prefix: Prefix = None,
 ) -> None:
     """Download a published bundle and verify every file's size and SHA-256."""
-    with _one_line_errors():
+    with one_line_errors():
         settings = _settings(endpoint_url, bucket, prefix)
         folder = fetch_bundle(year=year, run_id=run, dest=dest, settings=settings)
     typer.echo(f"{folder}: bundle downloaded, every file matches manifest.json")
@@ -83,7 +61,7 @@ def runs(
     prefix: Prefix = None,
 ) -> None:
     """List the runs published for a year, with their headline figures."""
-    with _one_line_errors():
+    with one_line_errors():
         found = list_runs(year, settings=_settings(endpoint_url, bucket, prefix))
     if not found:
         typer.echo(f"no runs published for {year}")
@@ -120,7 +98,7 @@ def link(
 ) -> None:
     """Print a presigned URL to one file of a published run."""
     seconds = parse_duration(expires)
-    with _one_line_errors():
+    with one_line_errors():
         settings = _settings(endpoint_url, bucket, prefix)
         url = presign(year, file=file, run_id=run, expires_seconds=seconds, settings=settings)
     typer.echo(url)

@@ -13,7 +13,8 @@ is rewritten or uploaded, and the run's artifacts point at that bundle. `force` 
 The records live in prm's database and bucket, so this holds across workers and machines,
 and it cannot go stale the way a cache could when the database is reset.
 
-No `from __future__ import annotations` here: runs started by `serve()` need the real types.
+Annotations are not postponed here (no `__future__` import of them): runs started by
+`serve()` need the real types.
 """
 
 import json

@@ -1,0 +1,51 @@
+"""What every `prm` command shares: its options, and how a failure is reported.
+
+Options that name a setting default to None, so that `tasks.config.Settings` reads the
+PRM_* environment variable when the flag is not given (flags win).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from tasks.errors import PrmError
+
+Source = Annotated[str, typer.Option("--source", help="Folder or s3://bucket/prefix/ to read.")]
+Year = Annotated[int, typer.Option("--year", help="Report year (calendar year of signed_on).")]
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL (env PRM_DATABASE_URL; default embedded SQLite)."),
+]
+OutDir = Annotated[Path | None, typer.Option("--out", help="Write the bundle into this folder.")]
+NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),
+]
+Bucket = Annotated[str | None, typer.Option("--bucket", help="Bucket (env PRM_S3_BUCKET).")]
+Prefix = Annotated[
+    str | None, typer.Option("--prefix", help="Key prefix (env PRM_S3_PREFIX; default reports).")
+]
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Print any failure as one line on stderr (`prm: reason`) and exit with status 1.
+
+    prm's own errors are meant for the user and print as they are; anything unexpected also
+    names its type and points at --verbose.
+    """
+    try:
+        yield
+    except (click.exceptions.Exit, click.ClickException):
+        raise
+    except Exception as exc:
+        reason = " ".join(str(exc).split())
+        if not isinstance(exc, PrmError):
+            reason = f"{type(exc).__name__}: {reason} (run with --verbose for the full log)"
+        typer.echo(f"prm: {reason or type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None

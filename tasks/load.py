@@ -3,11 +3,12 @@
 Everything of one ingestion happens in one transaction, so a failure leaves the database
 exactly as it was. Inserts are bulk statements with the dialect's own upsert
 (`INSERT ... ON CONFLICT (key) DO UPDATE`), never one ORM object per row: on PostgreSQL the
-rows are COPied (text format, built with list comprehensions) into a temporary staging table
-and upserted by one INSERT ... SELECT, the next table's COPY text being built while the server
-merges; on SQLite one prepared statement runs over plain tuples (the driver's executemany).
-Values are stored exactly as SQLAlchemy would bind them (on SQLite: dates as ISO text,
-Numeric as float); foreign keys stay declared and checked by the database on both backends.
+rows are COPied into a temporary staging table and upserted by one INSERT ... SELECT, the
+next table's COPY text being built while the server merges (`tasks.load_postgres`); on SQLite
+one prepared statement runs over plain tuples (the driver's executemany). Values are stored
+exactly as SQLAlchemy would bind them (on SQLite: dates as ISO text, Numeric as float);
+foreign keys stay declared and checked by the database on both backends (on PostgreSQL, a
+large batch's are checked once for the whole batch).
 """
 
 from collections.abc import Iterator
@@ -18,25 +19,19 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, MetaData, Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import sqlite
 
 from models.codes import ENTITIES
 from models.db import get_engine
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
+from tasks import load_postgres as pg
 from tasks.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
 
 BATCH_ROWS = 50_000
 # SQLite page cache while loading (KiB, as PRAGMA cache_size takes it): the indexes of a
 # million-row load stay in memory; the connection gets SQLite's default back afterwards.
 SQLITE_LOAD_CACHE_KIB, SQLITE_DEFAULT_CACHE_KIB = -262_144, -2_000
-# PostgreSQL: tables that got at least this many rows are analysed before commit.
-ANALYZE_MIN_ROWS = 10_000
-# COPY text format: NULL, characters to escape, rows per write
-COPY_NULL = "\\N"
-_COPY_SPECIAL = "\\\t\n\r"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-COPY_CHUNK_ROWS = 50_000
 # Parents before children, so references resolve inside the transaction.
 LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 
@@ -77,8 +72,14 @@ def known_keys(db_url: str) -> Known:
     return Known(partner_ids, agreements, rates)
 
 
-def load(validated: Validated, db_url: str) -> IngestResult:
-    """Upsert every valid row, record the ingestion and its rejections, in one transaction."""
+def load(
+    validated: Validated, db_url: str, *, bulk_fk_min_rows: int = pg.BULK_FK_MIN_ROWS
+) -> IngestResult:
+    """Upsert every valid row, record the ingestion and its rejections, in one transaction.
+
+    On PostgreSQL, the foreign keys of a table getting at least `bulk_fk_min_rows` rows are
+    checked once for the whole batch (`load_postgres.foreign_keys_checked_once`).
+    """
     started_at = datetime.now(UTC)
     rejections = pd.concat([validated.rejected[e] for e in ENTITIES], ignore_index=True).reindex(
         columns=REJECTION_COLUMNS
@@ -92,11 +93,11 @@ def load(validated: Validated, db_url: str) -> IngestResult:
             )
         ).inserted_primary_key[0]
         if connection.dialect.name == "postgresql":
-            _load_postgres(connection, validated.rows, ingestion_id)
+            _load_postgres(connection, validated.rows, ingestion_id, bulk_fk_min_rows)
+            pg.refresh_statistics(connection, _tables_with(loaded, pg.ANALYZE_MIN_ROWS))
         else:
             for entity in LOAD_ORDER:
                 upsert(connection, entity, validated.rows[entity], ingestion_id)
-        _refresh_statistics(connection, loaded)
         _insert_rejections(connection, rejections, ingestion_id)
         counts = {
             f"{e}_{what}": n[e] for what, n in _counts(validated, loaded, rejected) for e in n
@@ -117,17 +118,9 @@ def load(validated: Validated, db_url: str) -> IngestResult:
     )
 
 
-def _refresh_statistics(connection: Connection, loaded: dict[str, int]) -> None:
-    """ANALYZE the PostgreSQL tables this ingestion wrote many rows to.
-
-    Autovacuum analyses a table only some time after a big load; until then the planner knows
-    nothing of the new rows and the report's joins get slow plans (trend query 2x slower).
-    """
-    if connection.dialect.name != "postgresql":
-        return
-    for entity in LOAD_ORDER:
-        if loaded[entity] >= ANALYZE_MIN_ROWS:
-            connection.exec_driver_sql(f'ANALYZE "{TABLES[entity].__tablename__}"')
+def _tables_with(rows: dict[str, int], at_least: int) -> list[str]:
+    """The names of the tables of the entities with at least `at_least` rows, in load order."""
+    return [TABLES[e].__tablename__ for e in LOAD_ORDER if rows[e] >= at_least]
 
 
 def _counts(validated: Validated, loaded: dict, rejected: dict) -> list[tuple[str, dict]]:
@@ -152,39 +145,42 @@ def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id
     table: Table = TABLES[entity].__table__
     rows = _prepared(entity, rows, ingestion_id)
     if connection.dialect.name == "postgresql":
-        _stage_postgres(connection, table, _copy_lines(rows))
-        _merge_postgres(connection, table, KEYS[entity], list(rows.columns))
+        pg.stage(connection, table, pg.copy_lines(rows))
+        pg.merge(connection, table, KEYS[entity], list(rows.columns))
     else:
         _upsert_sqlite(connection, table, KEYS[entity], rows)
 
 
-def _load_postgres(connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int):
+def _load_postgres(
+    connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int, bulk_fk: int
+) -> None:
     """Every entity through COPY + merge; a table's COPY text is built (in Python) while the
     server merges the previous table (in a worker thread: the connection is used by one thread
-    at a time, and psycopg waits for the server without holding the GIL)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-merge") as merger:
+    at a time, and psycopg waits for the server without holding the GIL). Tables getting at
+    least `bulk_fk` rows have their foreign keys checked once, after every merge."""
+    large = _tables_with({e: len(tables[e]) for e in LOAD_ORDER}, bulk_fk)
+    with (
+        pg.foreign_keys_checked_once(connection, large),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-merge") as merger,
+    ):
         merging = None
         for entity in LOAD_ORDER:
             if tables[entity].empty:
                 continue
             table: Table = TABLES[entity].__table__
             rows = _prepared(entity, tables[entity], ingestion_id)
-            lines = _copy_lines(rows)
+            lines = pg.copy_lines(rows)
             if merging is not None:
                 merging.result()
-            _stage_postgres(connection, table, lines)
-            merging = merger.submit(
-                _merge_postgres, connection, table, KEYS[entity], list(rows.columns)
-            )
+            pg.stage(connection, table, lines)
+            merging = merger.submit(pg.merge, connection, table, KEYS[entity], list(rows.columns))
         if merging is not None:
             merging.result()
 
 
-def _on_conflict(dialect, table: Table, keys: list[str], source=None):
-    """`INSERT ... ON CONFLICT (keys) DO UPDATE` of the dialect, every other column replaced."""
-    statement = dialect.insert(table)
-    if source is not None:
-        statement = statement.from_select(list(source.selected_columns.keys()), source)
+def _on_conflict(table: Table, keys: list[str]):
+    """SQLite's `INSERT ... ON CONFLICT (keys) DO UPDATE`, every other column replaced."""
+    statement = sqlite.insert(table)
     changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     return statement.on_conflict_do_update(index_elements=keys, set_=changed)
 
@@ -192,7 +188,7 @@ def _on_conflict(dialect, table: Table, keys: list[str], source=None):
 def _upsert_sqlite(connection: Connection, table: Table, keys: list[str], rows: pd.DataFrame):
     """One prepared upsert run by the driver's executemany over plain tuples."""
     compiled = (
-        _on_conflict(sqlite, table, keys)
+        _on_conflict(table, keys)
         .values({c: bindparam(c) for c in rows.columns})
         .compile(dialect=connection.dialect)
     )
@@ -221,58 +217,6 @@ def _first_value(values: pd.Series) -> object:
     """The first value that is not missing (None when there is none)."""
     present = values.first_valid_index()
     return None if present is None else values[present]
-
-
-def _stage_postgres(connection: Connection, table: Table, lines: list[str]) -> None:
-    """COPY the lines (COPY text format) into a temporary staging table for `table`."""
-    stage, columns = f"prm_stage_{table.name}", lines[0]
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f'DROP TABLE IF EXISTS "{stage}"')
-        cursor.execute(
-            f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
-            "ON COMMIT DROP"
-        )
-        with cursor.copy(f'COPY "{stage}" ({columns}) FROM STDIN') as copy:
-            for start in range(1, len(lines), COPY_CHUNK_ROWS):
-                copy.write("\n".join(lines[start : start + COPY_CHUNK_ROWS]) + "\n")
-    finally:
-        cursor.close()
-
-
-def _merge_postgres(connection: Connection, table: Table, keys: list[str], columns: list[str]):
-    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE."""
-    staged = Table(
-        f"prm_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.columns)
-    )
-    source = select(*(staged.c[c] for c in columns))
-    connection.execute(_on_conflict(postgresql, table, keys, source))
-
-
-def _copy_lines(rows: pd.DataFrame) -> list[str]:
-    """The column list, then one line per row in COPY's text format (tab separated, \\N =
-    NULL, backslash escapes): dates as ISO text, Decimal as written."""
-    columns = [_copy_column(rows[name]) for name in rows.columns]
-    header = ", ".join(f'"{name}"' for name in rows.columns)
-    return [header, *map("\t".join, zip(*columns, strict=True))]
-
-
-def _copy_column(values: pd.Series) -> list[str]:
-    """One column's cells as COPY text: dates as ISO text, Decimal as written, NULL as \\N."""
-    missing = values.isna().to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(values):
-        # few distinct days: format each once
-        codes, days = pd.factorize(values.to_numpy(dtype="datetime64[D]"))
-        text = np.array([str(day)[:10] for day in days], dtype=object)[codes]
-    else:
-        text = values.to_numpy(dtype=object, na_value=COPY_NULL)
-        if not (pd.api.types.is_string_dtype(values) and values.dtype != object):
-            text = np.array(list(map(str, text)), dtype=object)
-        joined = "".join(text[~missing])
-        if any(char in joined for char in _COPY_SPECIAL):
-            text = np.array([cell.translate(_COPY_ESCAPES) for cell in text], dtype=object)
-    text[missing] = COPY_NULL
-    return text.tolist()
 
 
 def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingestion_id: int) -> None:

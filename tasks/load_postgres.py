@@ -1,0 +1,128 @@
+"""PostgreSQL side of loading: COPY into a staging table, one merge per table, statistics, and
+foreign keys checked once per large batch instead of row by row.
+
+The rows are COPied (text format, built with list comprehensions) into a temporary staging
+table and upserted by one INSERT ... SELECT ... ON CONFLICT DO UPDATE; `tasks.load` wires these
+steps inside the ingestion's one transaction.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Column, Connection, MetaData, Table, select, text
+from sqlalchemy.dialects import postgresql
+
+# Tables that got at least this many rows are analysed before commit.
+ANALYZE_MIN_ROWS = 10_000
+# A table loaded with at least this many rows has its foreign keys dropped for the merge and
+# added back (checked in one pass) before commit; smaller loads keep the row-by-row checks.
+BULK_FK_MIN_ROWS = 100_000
+# COPY text format: NULL, characters to escape, rows per write
+COPY_NULL = "\\N"
+_COPY_SPECIAL = "\\\t\n\r"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_CHUNK_ROWS = 50_000
+_FOREIGN_KEYS = text(
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE contype = 'f' AND conrelid = CAST(:table AS regclass) ORDER BY conname"
+)
+
+
+def foreign_keys(connection: Connection, table: str) -> dict[str, str]:
+    """The foreign keys declared on `table`: constraint name -> definition, as the database
+    writes it (`FOREIGN KEY (x) REFERENCES t(y)`, with any ON DELETE / DEFERRABLE clause)."""
+    quoted = connection.dialect.identifier_preparer.quote(table)
+    return dict(connection.execute(_FOREIGN_KEYS, {"table": quoted}).tuples().all())
+
+
+@contextmanager
+def foreign_keys_checked_once(connection: Connection, tables: list[str]) -> Iterator[None]:
+    """Drop the foreign keys of `tables` for the body, then add the same constraints back.
+
+    The database checks a foreign key per inserted row, one parent lookup and row lock each
+    (about half of a million-row contribution upsert); adding the constraint back validates
+    every row in one pass with a join. Both happen inside the load's transaction: the
+    constraints exist before and after it, a dangling reference makes ADD CONSTRAINT fail
+    and the whole load roll back (the DROP with it). ALTER TABLE holds an ACCESS EXCLUSIVE
+    lock on the tables until commit, so readers of them wait for the load: fine for a batch
+    pipeline, which is why only large batches take this path.
+    """
+    prepare = connection.dialect.identifier_preparer
+    dropped = {table: foreign_keys(connection, table) for table in tables}
+    for table, constraints in dropped.items():
+        for name in constraints:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {prepare.quote(table)} DROP CONSTRAINT {prepare.quote(name)}"
+            )
+    yield
+    # not in a finally: after an error the transaction rolls back, restoring them
+    for table, constraints in dropped.items():
+        for name, definition in constraints.items():
+            add = f"ADD CONSTRAINT {prepare.quote(name)} {definition}"
+            connection.exec_driver_sql(f"ALTER TABLE {prepare.quote(table)} {add}")
+
+
+def refresh_statistics(connection: Connection, tables: list[str]) -> None:
+    """ANALYZE the tables this ingestion wrote many rows to.
+
+    Autovacuum analyses a table only some time after a big load; until then the planner knows
+    nothing of the new rows and the report's joins get slow plans (trend query 2x slower).
+    """
+    for table in tables:
+        connection.exec_driver_sql(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}")
+
+
+def stage(connection: Connection, table: Table, lines: list[str]) -> None:
+    """COPY the lines (COPY text format) into a temporary staging table for `table`."""
+    stage_name, columns = f"prm_stage_{table.name}", lines[0]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f'DROP TABLE IF EXISTS "{stage_name}"')
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "{stage_name}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
+            "ON COMMIT DROP"
+        )
+        with cursor.copy(f'COPY "{stage_name}" ({columns}) FROM STDIN') as copy:
+            for start in range(1, len(lines), COPY_CHUNK_ROWS):
+                copy.write("\n".join(lines[start : start + COPY_CHUNK_ROWS]) + "\n")
+    finally:
+        cursor.close()
+
+
+def merge(connection: Connection, table: Table, keys: list[str], columns: list[str]) -> None:
+    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE."""
+    staged = Table(
+        f"prm_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.columns)
+    )
+    source = select(*(staged.c[c] for c in columns))
+    statement = postgresql.insert(table).from_select(columns, source)
+    changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def copy_lines(rows: pd.DataFrame) -> list[str]:
+    """The column list, then one line per row in COPY's text format (tab separated, \\N =
+    NULL, backslash escapes): dates as ISO text, Decimal as written."""
+    columns = [_copy_column(rows[name]) for name in rows.columns]
+    header = ", ".join(f'"{name}"' for name in rows.columns)
+    return [header, *map("\t".join, zip(*columns, strict=True))]
+
+
+def _copy_column(values: pd.Series) -> list[str]:
+    """One column's cells as COPY text: dates as ISO text, Decimal as written, NULL as \\N."""
+    missing = values.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        # few distinct days: format each once
+        codes, days = pd.factorize(values.to_numpy(dtype="datetime64[D]"))
+        text = np.array([str(day)[:10] for day in days], dtype=object)[codes]
+    else:
+        text = values.to_numpy(dtype=object, na_value=COPY_NULL)
+        if not (pd.api.types.is_string_dtype(values) and values.dtype != object):
+            text = np.array(list(map(str, text)), dtype=object)
+        joined = "".join(text[~missing])
+        if any(char in joined for char in _COPY_SPECIAL):
+            text = np.array([cell.translate(_COPY_ESCAPES) for cell in text], dtype=object)
+    text[missing] = COPY_NULL
+    return text.tolist()

@@ -154,10 +154,12 @@ def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id
 def _load_postgres(
     connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int, bulk_fk: int
 ) -> None:
-    """Every entity through COPY + merge; a table's COPY text is built (in Python) while the
-    server merges the previous table (in a worker thread: the connection is used by one thread
-    at a time, and psycopg waits for the server without holding the GIL). Tables getting at
-    least `bulk_fk` rows have their foreign keys checked once, after every merge."""
+    """Every entity through COPY + merge, in parts of `pg.MERGE_PART_ROWS` rows: a part's COPY
+    text is built (in Python) while the server merges the previous part (in a worker thread:
+    the connection is used by one thread at a time, and psycopg waits for the server without
+    holding the GIL). Tables getting at least `bulk_fk` rows have their foreign keys checked
+    once, after every merge. Keys are unique within a load (validation rejects repeats), so
+    merging in parts stores what one merge would."""
     large = _tables_with({e: len(tables[e]) for e in LOAD_ORDER}, bulk_fk)
     with (
         pg.foreign_keys_checked_once(connection, large),
@@ -165,15 +167,16 @@ def _load_postgres(
     ):
         merging = None
         for entity in LOAD_ORDER:
-            if tables[entity].empty:
-                continue
             table: Table = TABLES[entity].__table__
             rows = _prepared(entity, tables[entity], ingestion_id)
-            lines = pg.copy_lines(rows)
-            if merging is not None:
-                merging.result()
-            pg.stage(connection, table, lines)
-            merging = merger.submit(pg.merge, connection, table, KEYS[entity], list(rows.columns))
+            for start in range(0, len(rows), pg.MERGE_PART_ROWS):
+                part = rows.iloc[start : start + pg.MERGE_PART_ROWS]
+                lines = pg.copy_lines(part)
+                if merging is not None:
+                    merging.result()
+                pg.stage(connection, table, lines)
+                columns = list(part.columns)
+                merging = merger.submit(pg.merge, connection, table, KEYS[entity], columns)
         if merging is not None:
             merging.result()
 

@@ -19,6 +19,8 @@ ANALYZE_MIN_ROWS = 10_000
 # A table loaded with at least this many rows has its foreign keys dropped for the merge and
 # added back (checked in one pass) before commit; smaller loads keep the row-by-row checks.
 BULK_FK_MIN_ROWS = 100_000
+# Rows per COPY + merge: the next part's COPY text is built while the server merges one.
+MERGE_PART_ROWS = 250_000
 # COPY text format: NULL, characters to escape, rows per write
 COPY_NULL = "\\N"
 _COPY_SPECIAL = "\\\t\n\r"

@@ -11,8 +11,9 @@ foreign keys stay declared and checked by the database on both backends (on Post
 large batch's are checked once for the whole batch).
 """
 
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -154,31 +155,49 @@ def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id
 def _load_postgres(
     connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int, bulk_fk: int
 ) -> None:
-    """Every entity through COPY + merge, in parts of `pg.MERGE_PART_ROWS` rows: a part's COPY
-    text is built (in Python) while the server merges the previous part (in a worker thread:
-    the connection is used by one thread at a time, and psycopg waits for the server without
-    holding the GIL). Tables getting at least `bulk_fk` rows have their foreign keys checked
-    once, after every merge. Keys are unique within a load (validation rejects repeats), so
-    merging in parts stores what one merge would."""
+    """Every entity through COPY + merge, in parts of `pg.MERGE_PART_ROWS` rows, in load order.
+
+    The COPY text of the coming parts is built (in Python) while a worker thread stages and
+    merges the previous ones, in order (the connection is used by that one thread meanwhile,
+    and psycopg waits for the server without holding the GIL); at most `pg.PARTS_AHEAD` parts
+    wait, which bounds memory. Tables getting at least `bulk_fk` rows have their foreign keys
+    checked once, after every merge. Keys are unique within a load (validation rejects
+    repeats), so merging in parts stores what one merge would."""
     large = _tables_with({e: len(tables[e]) for e in LOAD_ORDER}, bulk_fk)
+    pending: deque[Future] = deque()
     with (
         pg.foreign_keys_checked_once(connection, large),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-merge") as merger,
     ):
-        merging = None
-        for entity in LOAD_ORDER:
-            table: Table = TABLES[entity].__table__
-            rows = _prepared(entity, tables[entity], ingestion_id)
-            for start in range(0, len(rows), pg.MERGE_PART_ROWS):
-                part = rows.iloc[start : start + pg.MERGE_PART_ROWS]
+        try:
+            for entity, table, part in _parts(tables, ingestion_id):
                 lines = pg.copy_lines(part)
-                if merging is not None:
-                    merging.result()
-                pg.stage(connection, table, lines)
+                while len(pending) >= pg.PARTS_AHEAD:
+                    pending.popleft().result()
                 columns = list(part.columns)
-                merging = merger.submit(pg.merge, connection, table, KEYS[entity], columns)
-        if merging is not None:
-            merging.result()
+                pending.append(
+                    merger.submit(_stage_and_merge, connection, table, KEYS[entity], columns, lines)
+                )
+            while pending:
+                pending.popleft().result()
+        except BaseException:
+            for waiting in pending:  # the transaction is lost: run nothing more on it
+                waiting.cancel()
+            raise
+
+
+def _parts(tables: dict[str, pd.DataFrame], ingestion_id: int):
+    """(entity, table, rows) of every part to load, in load order."""
+    for entity in LOAD_ORDER:
+        rows = _prepared(entity, tables[entity], ingestion_id)
+        for start in range(0, len(rows), pg.MERGE_PART_ROWS):
+            yield entity, TABLES[entity].__table__, rows.iloc[start : start + pg.MERGE_PART_ROWS]
+
+
+def _stage_and_merge(connection, table: Table, keys: list[str], columns: list[str], lines):
+    """COPY one part into staging and merge it into `table`."""
+    pg.stage(connection, table, lines)
+    pg.merge(connection, table, keys, columns)
 
 
 def _on_conflict(table: Table, keys: list[str]):

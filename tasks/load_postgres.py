@@ -19,8 +19,10 @@ ANALYZE_MIN_ROWS = 10_000
 # A table loaded with at least this many rows has its foreign keys dropped for the merge and
 # added back (checked in one pass) before commit; smaller loads keep the row-by-row checks.
 BULK_FK_MIN_ROWS = 100_000
-# Rows per COPY + merge: the next part's COPY text is built while the server merges one.
+# Rows per COPY + merge: the next parts' COPY text is built while the server merges one;
+# at most PARTS_AHEAD parts are built and waiting (each ~40 MB of text at 250 000 rows).
 MERGE_PART_ROWS = 250_000
+PARTS_AHEAD = 2
 # COPY text format: NULL, characters to escape, rows per write
 COPY_NULL = "\\N"
 _COPY_SPECIAL = "\\\t\n\r"

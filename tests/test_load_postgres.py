@@ -46,7 +46,14 @@ def test_large_batch_keeps_the_same_foreign_keys(db_url, tmp_path, monkeypatch):
     assert "REFERENCES agreement(agreement_id)" in " ".join(before["contribution"].values())
 
 
-def test_dangling_reference_fails_the_bulk_load_and_keeps_the_foreign_keys(db_url, tmp_path):
+@pytest.mark.parametrize(
+    ("bulk_fk_min_rows", "failing"),
+    [(1, "ADD CONSTRAINT"), (10**9, "INSERT INTO contribution")],
+    ids=["checked-once", "row-by-row"],
+)
+def test_dangling_reference_fails_the_load_and_keeps_the_foreign_keys(
+    db_url, tmp_path, bulk_fk_min_rows, failing
+):
     load(_validated(db_url, tmp_path / "one"), db_url)
     before_keys = _foreign_keys(db_url)
     tables = (Partner, Agreement, Contribution, Ingestion, Rejection)
@@ -54,7 +61,8 @@ def test_dangling_reference_fails_the_bulk_load_and_keeps_the_foreign_keys(db_ur
     validated = _validated(db_url, tmp_path / "two")
     contributions = validated.rows["contributions"]
     contributions.loc[contributions.index[0], "agreement_id"] = "NO-SUCH-AGREEMENT"
-    with pytest.raises(IntegrityError, match="ADD CONSTRAINT"):
-        load(validated, db_url, bulk_fk_min_rows=1)
+    with pytest.raises(IntegrityError, match="violates foreign key") as error:
+        load(validated, db_url, bulk_fk_min_rows=bulk_fk_min_rows)
+    assert failing in str(error.value)
     assert _foreign_keys(db_url) == before_keys
     assert [rows(db_url, table) for table in tables] == before

@@ -107,10 +107,13 @@ def ingest(
     rejections: Annotated[
         Path | None, typer.Option("--rejections", help="CSV file for the rejected rows.")
     ] = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
     """Ingest a folder or S3 prefix of partner-register exports."""
     from flows.ingest import ingest as ingest_flow
 
+    if endpoint_url:  # an s3:// source reads its endpoint from the settings: the flag wins
+        os.environ["PRM_S3_ENDPOINT_URL"] = endpoint_url
     with one_line_errors():
         result = ingest_flow(source, db)
         print_ingestion(result)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from models.db import alembic_config
 from tasks.bundle import verify_manifest
+from tasks.s3client import s3_client
 
 SAMPLE = str(Path(__file__).resolve().parent.parent / "data" / "sample")
 
@@ -92,3 +93,28 @@ def test_db_upgrade_reports_the_revision(tmp_path):
     assert result.exit_code == 0, result.output
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     assert f"revision {head}" in result.stdout
+
+
+def test_ingest_from_s3_reads_what_the_folder_holds(tmp_path, s3_settings, monkeypatch):
+    client = s3_client(s3_settings)
+    for path in sorted(Path(SAMPLE).iterdir()):
+        client.upload_file(str(path), s3_settings.s3_bucket, f"incoming/{path.name}")
+    # a wrong endpoint in the environment: the flag must win
+    monkeypatch.setenv("PRM_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    folder = prm("ingest", "--source", SAMPLE, "--db", f"sqlite:///{tmp_path / 'a.db'}")
+    s3 = prm(
+        "ingest",
+        "--source",
+        f"s3://{s3_settings.s3_bucket}/incoming/",
+        "--db",
+        f"sqlite:///{tmp_path / 'b.db'}",
+        "--endpoint-url",
+        s3_settings.s3_endpoint_url,
+    )
+    assert folder.exit_code == 0 and s3.exit_code == 0, s3.output
+
+    def counts(output: str) -> list[str]:
+        return [line for line in output.splitlines() if line.startswith(("│ ", "Rejected rows by"))]
+
+    assert counts(s3.stdout) == counts(folder.stdout)
+    assert "│ contributions  │  306 │    302 │        4 │" in counts(s3.stdout)

@@ -107,11 +107,6 @@ def read_numbers(values: pd.Series) -> Numbers:
     return Numbers(valid, valid & positive, whole_digits, places, plain)
 
 
-def parse_decimal(values: pd.Series) -> pd.Series:
-    """Plain or comma-grouped decimals as Decimal objects; None where the text is not one."""
-    return read_numbers(values).decimals().set_axis(values.index)
-
-
 def is_currency(values: pd.Series) -> pd.Series:
     """True where the text looks like an ISO 4217 code (three letters)."""
     return per_distinct(values, lambda text: bool(_CURRENCY.match(text))).astype(bool)

@@ -2,8 +2,8 @@
 
 Every file is written to a temporary name and renamed into place; `manifest.json` is removed
 first and written last, so a bundle with a manifest is complete and one without is not.
-Charts are saved without dates or random ids, so an unchanged re-run gives identical PNG, SVG,
-CSV, JSON, Markdown and HTML files (the XLSX zip carries its own timestamps).
+Charts are saved without dates or random ids and the workbook with a fixed creation date, so
+an unchanged re-run gives identical files; only manifest.json differs (its `created_at`).
 """
 
 import hashlib

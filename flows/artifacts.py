@@ -16,7 +16,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from flows.retrying import only_transient
+from flows.retrying import IO_RETRIES
 from models.metrics import Metrics
 from tasks.artifacts import (
     RunFacts,
@@ -52,10 +52,8 @@ class Progress:
 
 @task(
     name="presign-report-link",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
+    **IO_RETRIES,
 )
 def report_link(settings: Settings, year: int, run_id: str) -> tuple[str, str] | None:
     """A presigned link to the published report.html and its expiry (None if it cannot be made)."""

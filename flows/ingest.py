@@ -7,7 +7,7 @@ and cache nothing: ingestion must always see the database as it is now.
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.retrying import only_transient
+from flows.retrying import IO_RETRIES
 from models.db import upgrade
 from tasks.config import get_settings
 from tasks.load import IngestResult, known_keys, load
@@ -18,10 +18,8 @@ from tasks.validate import Validated, validate
 
 @task(
     name="read-source",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
+    **IO_RETRIES,
 )
 def read_records(source: str) -> RawRecords:
     """Read every matching CSV file and workbook sheet of the source."""

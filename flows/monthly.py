@@ -31,7 +31,7 @@ from sqlalchemy import select
 from flows.artifacts import Progress, record_artifacts, report_link
 from flows.ingest import ingest
 from flows.report import report
-from flows.retrying import only_transient
+from flows.retrying import IO_RETRIES, only_transient
 from models.db import get_engine, upgrade
 from models.metrics import Metrics
 from models.tables import Ingestion
@@ -97,10 +97,8 @@ def source_fingerprint(
 
 @task(
     name="fingerprint-source",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
+    **IO_RETRIES,
 )
 def fingerprint(source: str) -> str:
     """Fingerprint the files of the source that ingestion would read, logging progress."""
@@ -116,10 +114,8 @@ def fingerprint(source: str) -> str:
 
 @task(
     name="find-unchanged-ingestion",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
+    **IO_RETRIES,
 )
 def unchanged_ingestion(db_url: str, input_fingerprint: str) -> int | None:
     """The newest ingestion's id if it read exactly this input, else None."""
@@ -174,10 +170,8 @@ def _published_match(storage: Settings, year: int, fp: str, ingestion_id: int):
 
 @task(
     name="find-published-run",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
+    **IO_RETRIES,
 )
 def published_run(
     storage: Settings, year: int, input_fingerprint: str, ingestion_id: int

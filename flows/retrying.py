@@ -13,3 +13,8 @@ def only_transient(task, task_run, state) -> bool:
     if not isinstance(failure, BaseException):
         failure = state.result(raise_on_failure=False)
     return is_transient(failure if isinstance(failure, BaseException) else None)
+
+
+# Task options for a step that reads or writes over I/O that can fail for a moment
+# (a source, the database, the object store): two retries, only when it may help.
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": only_transient}

@@ -26,6 +26,7 @@ EndpointUrl = Annotated[
     str | None,
     typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),
 ]
+RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")]
 Bucket = Annotated[str | None, typer.Option("--bucket", help="Bucket (env PRM_S3_BUCKET).")]
 Prefix = Annotated[
     str | None, typer.Option("--prefix", help="Key prefix (env PRM_S3_PREFIX; default reports).")

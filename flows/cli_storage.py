@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.cli_options import Bucket, EndpointUrl, Prefix, Year, one_line_errors
+from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
 from tasks.config import Settings, get_settings
 from tasks.retrieval import fetch_bundle, list_runs, presign
 
@@ -40,9 +40,7 @@ def _settings(endpoint_url: str | None, bucket: str | None, prefix: str | None) 
 def fetch(
     year: Year,
     dest: Annotated[Path, typer.Option("--dest", help="Folder to download the bundle into.")],
-    run: Annotated[
-        str | None, typer.Option("--run", help="Run id (default: the latest run).")
-    ] = None,
+    run: RunId = None,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
@@ -89,9 +87,7 @@ def link(
     expires: Annotated[
         str, typer.Option("--expires", help="How long the link works: 30m, 12h, 7d (max).")
     ] = "7d",
-    run: Annotated[
-        str | None, typer.Option("--run", help="Run id (default: the latest run).")
-    ] = None,
+    run: RunId = None,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,

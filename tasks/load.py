@@ -7,32 +7,31 @@ rows are COPied into a temporary staging table and upserted by one INSERT ... SE
 next table's COPY text being built while the server merges (`tasks.load_postgres`); on SQLite
 one prepared statement runs over plain tuples (the driver's executemany). Values are stored
 exactly as SQLAlchemy would bind them (on SQLite: dates as ISO text, Numeric as float);
-foreign keys stay declared and checked by the database on both backends (on PostgreSQL, a
-large batch's are checked once for the whole batch).
+foreign keys stay declared and checked by the database on both backends (a large batch's
+once for the whole batch, its secondary indexes built once after the rows: `tasks.load_bulk`).
 """
 
+import sqlite3
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Numeric, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeEngine
 
 from models.codes import ENTITIES
 from models.db import get_engine
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
+from tasks import load_bulk as bulk
 from tasks import load_postgres as pg
 from tasks.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
 
 BATCH_ROWS = 50_000
-# SQLite page cache while loading (KiB, as PRAGMA cache_size takes it): the indexes of a
-# million-row load stay in memory; the connection gets SQLite's default back afterwards.
-SQLITE_LOAD_CACHE_KIB, SQLITE_DEFAULT_CACHE_KIB = -262_144, -2_000
 # Parents before children, so references resolve inside the transaction.
 LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 
@@ -74,12 +73,13 @@ def known_keys(db_url: str) -> Known:
 
 
 def load(
-    validated: Validated, db_url: str, *, bulk_fk_min_rows: int = pg.BULK_FK_MIN_ROWS
+    validated: Validated, db_url: str, *, bulk_min_rows: int = bulk.BULK_MIN_ROWS
 ) -> IngestResult:
     """Upsert every valid row, record the ingestion and its rejections, in one transaction.
 
-    On PostgreSQL, the foreign keys of a table getting at least `bulk_fk_min_rows` rows are
-    checked once for the whole batch (`load_postgres.foreign_keys_checked_once`).
+    Tables getting at least `bulk_min_rows` rows take the bulk path (`tasks.load_bulk`):
+    secondary indexes built once after the rows are in, foreign keys checked once for the
+    whole batch.
     """
     started_at = datetime.now(UTC)
     rejections = pd.concat([validated.rejected[e] for e in ENTITIES], ignore_index=True).reindex(
@@ -87,27 +87,41 @@ def load(
     )
     loaded = {entity: len(validated.rows[entity]) for entity in ENTITIES}
     rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
-    with get_engine(db_url).begin() as connection:
-        ingestion_id = connection.execute(
-            insert(Ingestion.__table__).values(
-                source=validated.source, fingerprint=validated.fingerprint, started_at=started_at
+    large = _tables_with(loaded, bulk_min_rows)
+    with get_engine(db_url).connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        with (
+            bulk.sqlite_loading(connection, bulk=bool(large)),
+            connection.begin(),
+        ):
+            ingestion_id = connection.execute(
+                insert(Ingestion.__table__).values(
+                    source=validated.source,
+                    fingerprint=validated.fingerprint,
+                    started_at=started_at,
+                )
+            ).inserted_primary_key[0]
+            with bulk.indexes_rebuilt(connection, [table.name for table in large]):
+                if postgresql:
+                    _load_postgres(connection, validated.rows, ingestion_id, large)
+                else:
+                    for entity in LOAD_ORDER:
+                        _upsert_sqlite(connection, entity, validated.rows[entity], ingestion_id)
+            if postgresql:
+                pg.refresh_statistics(
+                    connection, [t.name for t in _tables_with(loaded, pg.ANALYZE_MIN_ROWS)]
+                )
+            else:
+                bulk.sqlite_check_foreign_keys(connection, large)
+            _insert_rejections(connection, rejections, ingestion_id)
+            counts = {
+                f"{e}_{what}": n[e] for what, n in _counts(validated, loaded, rejected) for e in n
+            }
+            connection.execute(
+                update(Ingestion.__table__)
+                .where(Ingestion.__table__.c.id == ingestion_id)
+                .values(finished_at=datetime.now(UTC), **counts)
             )
-        ).inserted_primary_key[0]
-        if connection.dialect.name == "postgresql":
-            _load_postgres(connection, validated.rows, ingestion_id, bulk_fk_min_rows)
-            pg.refresh_statistics(connection, _tables_with(loaded, pg.ANALYZE_MIN_ROWS))
-        else:
-            for entity in LOAD_ORDER:
-                upsert(connection, entity, validated.rows[entity], ingestion_id)
-        _insert_rejections(connection, rejections, ingestion_id)
-        counts = {
-            f"{e}_{what}": n[e] for what, n in _counts(validated, loaded, rejected) for e in n
-        }
-        connection.execute(
-            update(Ingestion.__table__)
-            .where(Ingestion.__table__.c.id == ingestion_id)
-            .values(finished_at=datetime.now(UTC), **counts)
-        )
     return IngestResult(
         ingestion_id,
         validated.source,
@@ -119,9 +133,9 @@ def load(
     )
 
 
-def _tables_with(rows: dict[str, int], at_least: int) -> list[str]:
-    """The names of the tables of the entities with at least `at_least` rows, in load order."""
-    return [TABLES[e].__tablename__ for e in LOAD_ORDER if rows[e] >= at_least]
+def _tables_with(rows: dict[str, int], at_least: int) -> list[Table]:
+    """The tables of the entities with at least `at_least` rows, in load order."""
+    return [TABLES[e].__table__ for e in LOAD_ORDER if rows[e] >= at_least]
 
 
 def _counts(validated: Validated, loaded: dict, rejected: dict) -> list[tuple[str, dict]]:
@@ -129,44 +143,25 @@ def _counts(validated: Validated, loaded: dict, rejected: dict) -> list[tuple[st
 
 
 def _prepared(entity: str, rows: pd.DataFrame, ingestion_id: int) -> pd.DataFrame:
-    """The rows as stored: with the ingestion id, children in parent key order."""
-    rows = rows.assign(ingestion_id=ingestion_id)
-    if "agreement_id" in rows.columns and entity != "agreements":
-        # parent keys in order: foreign-key checks and the agreement_id index walk forward;
-        # factorize + integer argsort is ~5x faster than sort_values on 1 M strings
-        codes, _ = pd.factorize(rows["agreement_id"].to_numpy(dtype=object), sort=True)
-        rows = rows.take(np.argsort(codes, kind="stable"))
-    return rows
-
-
-def upsert(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id: int) -> None:
-    """Insert `rows` into the entity's table, replacing the rows whose key already exists."""
-    if rows.empty:
-        return
-    table: Table = TABLES[entity].__table__
-    rows = _prepared(entity, rows, ingestion_id)
-    if connection.dialect.name == "postgresql":
-        pg.stage(connection, table, pg.copy_lines(rows))
-        pg.merge(connection, table, KEYS[entity], list(rows.columns))
-    else:
-        _upsert_sqlite(connection, table, KEYS[entity], rows)
+    """The rows as stored: with the ingestion id, in key order."""
+    return bulk.in_key_order(rows, KEYS[entity]).assign(ingestion_id=ingestion_id)
 
 
 def _load_postgres(
-    connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int, bulk_fk: int
+    connection: Connection, tables: dict[str, pd.DataFrame], ingestion_id: int, large: list[Table]
 ) -> None:
     """Every entity through COPY + merge, in parts of `pg.MERGE_PART_ROWS` rows, in load order.
 
     The COPY text of the coming parts is built (in Python) while a worker thread stages and
     merges the previous ones, in order (the connection is used by that one thread meanwhile,
     and psycopg waits for the server without holding the GIL); at most `pg.PARTS_AHEAD` parts
-    wait, which bounds memory. Tables getting at least `bulk_fk` rows have their foreign keys
-    checked once, after every merge. Keys are unique within a load (validation rejects
-    repeats), so merging in parts stores what one merge would."""
-    large = _tables_with({e: len(tables[e]) for e in LOAD_ORDER}, bulk_fk)
+    wait, which bounds memory. The `large` tables have their foreign keys checked once, after
+    every merge. Keys are unique within a load (validation rejects repeats), so merging in
+    parts stores what one merge would."""
     pending: deque[Future] = deque()
+    new_keys = {e: pg.is_empty(connection, TABLES[e].__table__) for e in LOAD_ORDER}
     with (
-        pg.foreign_keys_checked_once(connection, large),
+        pg.foreign_keys_checked_once(connection, [table.name for table in large]),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="prm-merge") as merger,
     ):
         try:
@@ -174,9 +169,16 @@ def _load_postgres(
                 lines = pg.copy_lines(part)
                 while len(pending) >= pg.PARTS_AHEAD:
                     pending.popleft().result()
-                columns = list(part.columns)
                 pending.append(
-                    merger.submit(_stage_and_merge, connection, table, KEYS[entity], columns, lines)
+                    merger.submit(
+                        _stage_and_merge,
+                        connection,
+                        table,
+                        lines,
+                        keys=KEYS[entity],
+                        columns=list(part.columns),
+                        new_keys=new_keys[entity],
+                    )
                 )
             while pending:
                 pending.popleft().result()
@@ -194,10 +196,10 @@ def _parts(tables: dict[str, pd.DataFrame], ingestion_id: int):
             yield entity, TABLES[entity].__table__, rows.iloc[start : start + pg.MERGE_PART_ROWS]
 
 
-def _stage_and_merge(connection, table: Table, keys: list[str], columns: list[str], lines):
-    """COPY one part into staging and merge it into `table`."""
+def _stage_and_merge(connection, table: Table, lines: list[str], **merge) -> None:
+    """COPY one part into staging and merge it into `table` (`merge`: pg.merge's options)."""
     pg.stage(connection, table, lines)
-    pg.merge(connection, table, keys, columns)
+    pg.merge(connection, table, **merge)
 
 
 def _on_conflict(table: Table, keys: list[str]):
@@ -207,44 +209,50 @@ def _on_conflict(table: Table, keys: list[str]):
     return statement.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
-def _upsert_sqlite(connection: Connection, table: Table, keys: list[str], rows: pd.DataFrame):
-    """One prepared upsert run by the driver's executemany over plain tuples."""
+def _upsert_sqlite(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id: int):
+    """Insert the entity's rows, replacing those whose key exists: one prepared
+    `INSERT ... ON CONFLICT DO UPDATE` run by the driver's executemany over plain tuples."""
+    if rows.empty:
+        return
+    table: Table = TABLES[entity].__table__
+    rows = _prepared(entity, rows, ingestion_id)
     compiled = (
-        _on_conflict(table, keys)
+        _on_conflict(table, KEYS[entity])
         .values({c: bindparam(c) for c in rows.columns})
         .compile(dialect=connection.dialect)
     )
-    columns = [_sqlite_values(rows[name]) for name in compiled.positiontup]
-    cursor = connection.connection.driver_connection.cursor()
+    columns = [_sqlite_values(rows[name], table.c[name].type) for name in compiled.positiontup]
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()
     try:
-        cursor.execute(f"PRAGMA cache_size={SQLITE_LOAD_CACHE_KIB}")
         cursor.executemany(str(compiled), zip(*columns, strict=True))
+    except sqlite3.Error as exc:  # as SQLAlchemy reports it when it runs the statement
+        raise DBAPIError.instance(str(compiled), None, exc, sqlite3.Error) from exc
     finally:
-        cursor.execute(f"PRAGMA cache_size={SQLITE_DEFAULT_CACHE_KIB}")
         cursor.close()
 
 
-def _sqlite_values(values: pd.Series) -> list:
+def _sqlite_values(values: pd.Series, column_type: TypeEngine) -> list:
     """A column as the driver stores it through SQLAlchemy: dates as ISO text, Numeric as
     float (SQLAlchemy's own conversion for SQLite), missing values as None."""
     if pd.api.types.is_datetime64_any_dtype(values):
         text = values.dt.strftime("%Y-%m-%d")
         return text.astype(object).where(values.notna(), None).tolist()
-    if values.dtype == object and isinstance(_first_value(values), Decimal):
-        return [None if v is None or v != v else float(v) for v in values]
-    return values.astype(object).where(values.notna(), None).tolist()
-
-
-def _first_value(values: pd.Series) -> object:
-    """The first value that is not missing (None when there is none)."""
-    present = values.first_valid_index()
-    return None if present is None else values[present]
+    if isinstance(column_type, Numeric):
+        return [None if v is None or v != v else float(v) for v in values.to_numpy(dtype=object)]
+    if values.hasnans:
+        return values.astype(object).where(values.notna(), None).tolist()
+    return values.tolist()
 
 
 def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingestion_id: int) -> None:
     if rejections.empty:
         return
-    for batch in _records(rejections.assign(ingestion_id=ingestion_id)):
+    rejections = rejections.assign(ingestion_id=ingestion_id)
+    if connection.dialect.name == "postgresql":
+        pg.copy_into(connection, Rejection.__tablename__, pg.copy_lines(rejections))
+        return
+    for batch in _records(rejections):
         connection.execute(insert(Rejection.__table__), batch)
 
 

@@ -88,7 +88,8 @@ def load(
     loaded = {entity: len(validated.rows[entity]) for entity in ENTITIES}
     rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
     large = _tables_with(loaded, bulk_min_rows)
-    with get_engine(db_url).connect() as connection:
+    engine = get_engine(db_url)
+    with engine.connect() as connection:
         postgresql = connection.dialect.name == "postgresql"
         with (
             bulk.sqlite_loading(connection, bulk=bool(large)),
@@ -122,6 +123,8 @@ def load(
                 .where(Ingestion.__table__.c.id == ingestion_id)
                 .values(finished_at=datetime.now(UTC), **counts)
             )
+    if postgresql and large:
+        pg.mark_visible(engine, [table.name for table in large])
     return IngestResult(
         ingestion_id,
         validated.source,

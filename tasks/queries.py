@@ -70,7 +70,7 @@ def agreement_money(first_year: int, last_year: int) -> Subquery:
             A.c.signed_on,
             usd_cents_sum(PARTNER_SOURCE).label("partner_cents"),
             usd_cents_sum(ITU_SOURCE).label("itu_cents"),
-            func.count(C.c.contribution_id).label("contributions"),
+            func.count(C.c.agreement_id).label("contributions"),
             func.count(case((C.c.source == PARTNER_SOURCE, 1))).label("partner_contributions"),
         )
         .select_from(A.outerjoin(C, C.c.agreement_id == A.c.agreement_id))

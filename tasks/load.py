@@ -13,16 +13,14 @@ once for the whole batch, its secondary indexes built once after the rows: `task
 
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Numeric, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, Insert, Numeric, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.types import TypeEngine
 
 from models.codes import ENTITIES
 from models.db import get_engine
@@ -31,7 +29,6 @@ from tasks import load_bulk as bulk
 from tasks import load_postgres as pg
 from tasks.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
 
-BATCH_ROWS = 50_000
 # Parents before children, so references resolve inside the transaction.
 LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 
@@ -214,19 +211,23 @@ def _on_conflict(table: Table, keys: list[str]):
 
 def _upsert_sqlite(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id: int):
     """Insert the entity's rows, replacing those whose key exists: one prepared
-    `INSERT ... ON CONFLICT DO UPDATE` run by the driver's executemany over plain tuples."""
+    `INSERT ... ON CONFLICT DO UPDATE` for every row."""
     if rows.empty:
         return
     table: Table = TABLES[entity].__table__
-    rows = _prepared(entity, rows, ingestion_id)
-    compiled = (
-        _on_conflict(table, KEYS[entity])
-        .values({c: bindparam(c) for c in rows.columns})
-        .compile(dialect=connection.dialect)
+    statement = _on_conflict(table, KEYS[entity])
+    _insert_sqlite(connection, statement, _prepared(entity, rows, ingestion_id))
+
+
+def _insert_sqlite(connection: Connection, statement: Insert, rows: pd.DataFrame) -> None:
+    """`statement` (an INSERT into one table) once per row of `rows`, run by the driver's
+    executemany over plain tuples of the values SQLAlchemy would bind."""
+    table = statement.table
+    compiled = statement.values({c: bindparam(c) for c in rows.columns}).compile(
+        dialect=connection.dialect
     )
-    columns = [_sqlite_values(rows[name], table.c[name].type) for name in compiled.positiontup]
-    driver = connection.connection.driver_connection
-    cursor = driver.cursor()
+    columns = [_sqlite_values(rows[name], table.c[name]) for name in compiled.positiontup]
+    cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.executemany(str(compiled), zip(*columns, strict=True))
     except sqlite3.Error as exc:  # as SQLAlchemy reports it when it runs the statement
@@ -235,15 +236,18 @@ def _upsert_sqlite(connection: Connection, entity: str, rows: pd.DataFrame, inge
         cursor.close()
 
 
-def _sqlite_values(values: pd.Series, column_type: TypeEngine) -> list:
+def _sqlite_values(values: pd.Series, column: Column) -> list:
     """A column as the driver stores it through SQLAlchemy: dates as ISO text, Numeric as
     float (SQLAlchemy's own conversion for SQLite), missing values as None."""
     if pd.api.types.is_datetime64_any_dtype(values):
         text = values.dt.strftime("%Y-%m-%d")
         return text.astype(object).where(values.notna(), None).tolist()
-    if isinstance(column_type, Numeric):
-        return [None if v is None or v != v else float(v) for v in values.to_numpy(dtype=object)]
-    if values.hasnans:
+    if isinstance(column.type, Numeric):
+        cells = values.to_numpy(dtype=object)
+        if not column.nullable:  # validation let no missing value through
+            return list(map(float, cells))
+        return [None if v is None or v != v else float(v) for v in cells]
+    if column.nullable and values.hasnans:
         return values.astype(object).where(values.notna(), None).tolist()
     return values.tolist()
 
@@ -254,20 +258,8 @@ def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingesti
     rejections = rejections.assign(ingestion_id=ingestion_id)
     if connection.dialect.name == "postgresql":
         pg.copy_into(connection, Rejection.__tablename__, pg.copy_lines(rejections))
-        return
-    for batch in _records(rejections):
-        connection.execute(insert(Rejection.__table__), batch)
-
-
-def _records(frame: pd.DataFrame) -> Iterator[list[dict]]:
-    """The frame as lists of plain dicts (NaN/NaT -> None, timestamps -> dates), in batches."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = pd.Series(frame[column].dt.date, index=frame.index, dtype=object)
-    frame = frame.astype(object).where(frame.notna(), None)
-    for start in range(0, len(frame), BATCH_ROWS):
-        yield frame.iloc[start : start + BATCH_ROWS].to_dict(orient="records")
+    else:
+        _insert_sqlite(connection, sqlite.insert(Rejection.__table__), rejections)
 
 
 def ingestion_fingerprint(db_url: str, ingestion_id: int | None) -> str:

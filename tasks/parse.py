@@ -76,6 +76,7 @@ class Numbers:
     whole_digits: np.ndarray  # digits before the point, leading zeros not counted
     places: np.ndarray  # digits after the point
     plain: list[str]  # the text without thousands commas
+    parts: list[tuple[str, str, str]]  # plain without its sign, partitioned at the point
 
     def decimals(self, rows: np.ndarray | None = None) -> pd.Series:
         """Decimal values of the valid rows (of `rows` too, when given); None elsewhere."""
@@ -85,12 +86,12 @@ class Numbers:
         return pd.Series(parsed)
 
     def scaled(self, places: int, rows: np.ndarray) -> np.ndarray:
-        """value x 10**places as int64 for `rows` (valid, at most `places` decimals, and
+        """value x 10**places as int64 for `rows` (positive, at most `places` decimals, and
         small enough: whole_digits + places <= 18); 0 elsewhere. Exact: integer text only."""
         out = np.zeros(len(self.valid), dtype=np.int64)
-        take = np.flatnonzero(rows)
-        parts = [self.plain[i].partition(".") for i in take]
-        out[take] = [int(whole + fraction.ljust(places, "0")) for whole, _, fraction in parts]
+        take = np.flatnonzero(rows & self.positive).tolist()
+        parts = self.parts
+        out[take] = [int(parts[i][0] + parts[i][2].ljust(places, "0")) for i in take]
         return out
 
 
@@ -104,7 +105,7 @@ def read_numbers(values: pd.Series) -> Numbers:
     places = np.array([len(fraction) for _, _, fraction in parts], dtype=np.int64)
     # a valid number is > 0 when it has no minus and some digit 1-9 (what strip leaves)
     positive = np.array([p[:1] != "-" and p.strip("0.") != "" for p in plain], dtype=bool)
-    return Numbers(valid, valid & positive, whole_digits, places, plain)
+    return Numbers(valid, valid & positive, whole_digits, places, plain, parts)
 
 
 def is_currency(values: pd.Series) -> pd.Series:

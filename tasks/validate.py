@@ -9,6 +9,7 @@ are read in one pass (`parse.read_numbers`) and amounts converted to USD in whol
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from models.codes import (
@@ -77,26 +78,38 @@ class Verdicts:
         self.reason = pd.Series(None, index=frame.index, dtype=object)
         self.column = pd.Series(None, index=frame.index, dtype=object)
         self.message = pd.Series(None, index=frame.index, dtype=object)
+        self._ok = np.ones(len(frame), dtype=bool)  # no fault yet (kept beside `reason`)
+        self._present: dict[str, np.ndarray] = {}
 
     @property
     def ok(self) -> pd.Series:
-        return self.reason.isna()
+        return pd.Series(self._ok, index=self.frame.index)
 
-    def flag(self, faulty: pd.Series, reason: str, column: str, message: str) -> None:
+    def flag(self, faulty: pd.Series | np.ndarray, reason: str, column: str, message: str) -> None:
         """Record `reason` for the rows in `faulty` that have no fault yet."""
-        new = faulty.fillna(False).astype(bool) & self.ok
+        if isinstance(faulty, pd.Series):
+            faulty = faulty.fillna(False).to_numpy(dtype=bool)
+        new = faulty & self._ok
+        if not new.any():
+            return
+        self._ok &= ~new
         self.reason[new], self.column[new], self.message[new] = reason, column, message
+
+    def present(self, column: str) -> np.ndarray:
+        """Rows where `column` is not empty (computed once per column)."""
+        if column not in self._present:
+            self._present[column] = parse.texts(self.frame[column]) != ""
+        return self._present[column]
 
     def missing(self) -> None:
         for column, required in COLUMNS[self.entity].items():
             if required:
-                self.flag(
-                    self.frame[column] == "", "missing_value", column, f"{column} is required"
-                )
+                self.flag(~self.present(column), "missing_value", column, f"{column} is required")
 
-    def invalid(self, column: str, bad: pd.Series, what: str) -> None:
-        present = self.frame[column] != ""
-        self.flag(present & bad, "invalid_value", column, f"{column} {what}")
+    def invalid(self, column: str, bad: pd.Series | np.ndarray, what: str) -> None:
+        if isinstance(bad, pd.Series):
+            bad = bad.fillna(False).to_numpy(dtype=bool)
+        self.flag(self.present(column) & bad, "invalid_value", column, f"{column} {what}")
 
     def too_long(self) -> None:
         table = TABLES[self.entity].__table__

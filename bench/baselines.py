@@ -1,9 +1,9 @@
 """The two loading baselines, on the same validated rows the pipeline loads.
 
 - naive: SQLModel objects, `session.add` per row and one commit per table (the ORM's unit
-  of work), and, for scale, `session.add` + `session.commit` per row; both on a subset (the first
-  contributions, with the agreements, partners and exchange rates they need), scaled per row
-  to the full row count.
+  of work), on every row; and, for scale, `session.add` + `session.commit` per row, on a
+  subset (the first contributions, with the agreements, partners and exchange rates they
+  need) scaled per row to the full row count (on every row it would take 5-15 minutes).
 - raw: the driver alone, every row of the four tables in one transaction: sqlite3
   `executemany`, or psycopg `COPY ... FROM STDIN` (CSV) into the same tables. Its time
   includes turning the validated frames into what the driver takes, as the pipeline's does.

@@ -138,7 +138,7 @@ def print_report(results: dict) -> None:
     print(stage_table(records).round(2).to_string())
     baselines = baseline_table(records)
     if not baselines.empty:
-        print("\nloading: prm vs raw driver vs naive ORM (naive scaled per row from a subset):")
+        print("\nloading: prm vs raw driver vs naive ORM (commit per row: scaled from a subset):")
         print(baselines.round(2).to_string())
     lines = target_lines(records)
     if lines:

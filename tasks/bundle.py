@@ -22,7 +22,8 @@ from models.metrics import Metrics
 from tasks.aggregate import REJECTION_COLUMNS
 from tasks.charts import build_charts
 from tasks.documents import render_html, render_markdown
-from tasks.tables import build_tables, csv_bytes, xlsx_bytes
+from tasks.tables import build_tables, csv_bytes
+from tasks.workbook import start_xlsx
 
 MANIFEST = "manifest.json"
 CHART_DPI = 200
@@ -52,18 +53,19 @@ def bundle_files(
     metrics: Metrics, agreements: pd.DataFrame, rejections: pd.DataFrame
 ) -> dict[str, bytes]:
     """Every file of the bundle but the manifest: POSIX relative path -> content."""
+    tables = build_tables(metrics, agreements)
+    workbook = start_xlsx(tables)  # a large one is built by a child process meanwhile
     files: dict[str, bytes] = {"metrics.json": _json_bytes(metrics.model_dump(mode="json"))}
     pngs: dict[str, bytes] = {}
     for name, fig in build_charts(metrics).items():
         pngs[name] = files[f"charts/{name}.png"] = render_png(fig)
         files[f"charts/{name}.svg"] = render_svg(fig)
-    tables = build_tables(metrics, agreements)
     for name, table in tables.items():
         files[f"tables/{name}.csv"] = csv_bytes(table)
-    files["tables.xlsx"] = xlsx_bytes(tables)
     files["report.md"] = render_markdown(metrics, charts_dir_rel="charts").encode("utf-8")
     files["report.html"] = render_html(metrics, pngs).encode("utf-8")
     files["rejections.csv"] = csv_bytes(_rejection_frame(rejections))
+    files["tables.xlsx"] = workbook()
     return files
 
 

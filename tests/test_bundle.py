@@ -11,6 +11,7 @@ import pytest
 
 from models.codes import PARTNER_TYPES, REGIONS
 from models.metrics import Metrics
+from tasks import workbook
 from tasks.aggregate import REJECTION_COLUMNS
 from tasks.bundle import MANIFEST, verify_manifest, write_bundle
 from tasks.tables import build_tables, csv_bytes, neutralise, write_csv, write_xlsx, xlsx_bytes
@@ -74,6 +75,18 @@ def test_xlsx_is_reproducible():
     sheet = openpyxl.load_workbook(io.BytesIO(first))["by_region"]
     assert sheet["A1"].value == "code" and sheet["F2"].number_format == "0.0%"
     assert xlsx_bytes(tables) == first
+
+
+def test_xlsx_from_a_child_process_is_the_same_workbook():
+    tables = build_tables(seed_metrics(), seed_agreements()) | {"nasty": _nasty_frame()}
+    assert workbook.start_xlsx(tables, child_min_rows=0)() == xlsx_bytes(tables)
+
+
+def test_xlsx_child_that_cannot_start_falls_back_to_the_same_workbook(monkeypatch, caplog):
+    tables = build_tables(seed_metrics(), seed_agreements())
+    monkeypatch.setattr(workbook.sys, "executable", "/nonexistent/python")
+    assert workbook.start_xlsx(tables, child_min_rows=0)() == xlsx_bytes(tables)
+    assert "child process failed" in caplog.text
 
 
 def _write(out: Path, rejections: pd.DataFrame | None = None, **overrides) -> Path:

@@ -105,13 +105,13 @@ def load(
                 else:
                     for entity in LOAD_ORDER:
                         _upsert_sqlite(connection, entity, validated.rows[entity], ingestion_id)
+            _insert_rejections(connection, rejections, ingestion_id)
             if postgresql:
                 pg.refresh_statistics(
                     connection, [t.name for t in _tables_with(loaded, pg.ANALYZE_MIN_ROWS)]
                 )
-            else:
-                bulk.sqlite_check_foreign_keys(connection, large)
-            _insert_rejections(connection, rejections, ingestion_id)
+            elif large:  # the rejections' references too: they were not checked either
+                bulk.sqlite_check_foreign_keys(connection, [*large, Rejection.__table__])
             counts = {
                 f"{e}_{what}": n[e] for what, n in _counts(validated, loaded, rejected) for e in n
             }

@@ -7,12 +7,13 @@ A table getting at least `BULK_MIN_ROWS` rows in one ingestion:
   instead of a million random index insertions;
 - has its foreign keys checked once for the whole batch instead of one parent lookup per row
   (PostgreSQL: `load_postgres.foreign_keys_checked_once`; SQLite: enforcement off for the
-  load's transaction and `PRAGMA foreign_key_check` before commit);
+  load's transaction and `sqlite_check_foreign_keys` before commit);
 - gets its rows in primary-key order (every load does), so the key index is walked forward.
 
 All of it happens inside the load's one transaction: a failure rolls the DROPs back with the
 rows, and a dangling reference fails the load like a row-by-row check would. Measured on a
-million contributions (SQLite): 8.8 s -> 4 s for the same rows (docs/benchmarks.md).
+million contributions, same rows, fresh database: SQLite 8.8 s -> 4.5 s, PostgreSQL 9.4 s ->
+4.6 s (with `load_postgres.merge`'s plain INSERT into tables empty before the load).
 """
 
 from collections.abc import Iterator

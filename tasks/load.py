@@ -152,8 +152,9 @@ def _load_postgres(
 ) -> None:
     """Every entity through COPY + merge, in parts of `pg.MERGE_PART_ROWS` rows, in load order.
 
-    The COPY text of the coming parts is built (in Python) while a worker thread stages and
-    merges the previous ones, in order (the connection is used by that one thread meanwhile,
+    The COPY text of the coming parts is built (in Python) while a worker thread writes the
+    previous ones (`pg.write_part`: COPY into a table empty before the load, else staging +
+    merge), in order (the connection is used by that one thread meanwhile,
     and psycopg waits for the server without holding the GIL); at most `pg.PARTS_AHEAD` parts
     wait, which bounds memory. The `large` tables have their foreign keys checked once, after
     every merge. Keys are unique within a load (validation rejects repeats), so merging in
@@ -171,7 +172,7 @@ def _load_postgres(
                     pending.popleft().result()
                 pending.append(
                     merger.submit(
-                        _stage_and_merge,
+                        pg.write_part,
                         connection,
                         table,
                         lines,
@@ -194,12 +195,6 @@ def _parts(tables: dict[str, pd.DataFrame], ingestion_id: int):
         rows = _prepared(entity, tables[entity], ingestion_id)
         for start in range(0, len(rows), pg.MERGE_PART_ROWS):
             yield entity, TABLES[entity].__table__, rows.iloc[start : start + pg.MERGE_PART_ROWS]
-
-
-def _stage_and_merge(connection, table: Table, lines: list[str], **merge) -> None:
-    """COPY one part into staging and merge it into `table` (`merge`: pg.merge's options)."""
-    pg.stage(connection, table, lines)
-    pg.merge(connection, table, **merge)
 
 
 def _on_conflict(table: Table, keys: list[str]):

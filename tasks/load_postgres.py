@@ -127,25 +127,39 @@ def is_empty(connection: Connection, table: Table) -> bool:
     return connection.scalar(select(literal(1)).select_from(table).limit(1)) is None
 
 
-def merge(
-    connection: Connection, table: Table, keys: list[str], columns: list[str], *, new_keys: bool
+def write_part(
+    connection: Connection,
+    table: Table,
+    lines: list[str],
+    *,
+    columns: list[str],
+    keys: list[str],
+    new_keys: bool,
 ) -> None:
-    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE.
+    """Upsert one part into `table`: `lines` from `copy_lines` of its `columns`.
 
-    With `new_keys` (none of the staged keys can be in the table yet: it was empty before
-    this load, whose keys are unique) a plain INSERT ... SELECT, ~40 % faster: no
-    speculative insertion per row. A key that is there after all fails the load (unique
-    violation) rather than being overwritten silently.
+    With `new_keys` (none of the part's keys can be in the table yet: it was empty before
+    this load, whose keys are unique) the rows are COPied straight into the table: no
+    staging copy, no speculative insertion per row (a million contributions: 1.7 s of
+    server time -> 0.9 s). A key that is there after all fails the load (unique violation)
+    rather than being overwritten. Otherwise: staging table, then `merge`.
     """
+    if new_keys:
+        copy_into(connection, table.name, lines)
+        return
+    stage(connection, table, lines)
+    merge(connection, table, keys, columns)
+
+
+def merge(connection: Connection, table: Table, keys: list[str], columns: list[str]) -> None:
+    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE."""
     staged = Table(
         f"prm_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.columns)
     )
     source = select(*(staged.c[c] for c in columns))
     statement = postgresql.insert(table).from_select(columns, source)
-    if not new_keys:
-        changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=changed)
-    connection.execute(statement)
+    changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
 
 
 def copy_lines(rows: pd.DataFrame) -> list[str]:

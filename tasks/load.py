@@ -167,7 +167,7 @@ def _load_postgres(
     ):
         try:
             for entity, table, part in _parts(tables, ingestion_id):
-                lines = pg.copy_lines(part)
+                lines = pg.copy_lines(part, table)
                 while len(pending) >= pg.PARTS_AHEAD:
                     pending.popleft().result()
                 pending.append(
@@ -252,7 +252,8 @@ def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingesti
         return
     rejections = rejections.assign(ingestion_id=ingestion_id)
     if connection.dialect.name == "postgresql":
-        pg.copy_into(connection, Rejection.__tablename__, pg.copy_lines(rejections))
+        table = Rejection.__table__
+        pg.copy_into(connection, table.name, pg.copy_lines(rejections, table))
     else:
         _insert_sqlite(connection, sqlite.insert(Rejection.__table__), rejections)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, literal, select, text
+from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, literal, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -162,27 +162,43 @@ def merge(connection: Connection, table: Table, keys: list[str], columns: list[s
     connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
 
 
-def copy_lines(rows: pd.DataFrame) -> list[str]:
+def copy_lines(rows: pd.DataFrame, table: Table) -> list[str]:
     """The column list, then one line per row in COPY's text format (tab separated, \\N =
-    NULL, backslash escapes): dates as ISO text, Decimal as written."""
-    columns = [_copy_column(rows[name]) for name in rows.columns]
+    NULL, backslash escapes) of `rows` for `table`: dates as ISO text, Decimal as written."""
+    columns = [_copy_column(rows[name], table.c[name]) for name in rows.columns]
     header = ", ".join(f'"{name}"' for name in rows.columns)
     return [header, *map("\t".join, zip(*columns, strict=True))]
 
 
-def _copy_column(values: pd.Series) -> list[str]:
-    """One column's cells as COPY text: dates as ISO text, Decimal as written, NULL as \\N."""
-    missing = values.isna().to_numpy()
+def _copy_column(values: pd.Series, column: Column) -> list[str]:
+    """One column's cells as COPY text: dates as ISO text, Decimal as written, NULL as \\N.
+
+    Dates, integers and Decimals never hold a character COPY must escape; a NOT NULL column
+    has no missing cell to look for (validation let none through; one would fail the COPY).
+    """
+    missing = values.isna().to_numpy() if column.nullable else None
     if pd.api.types.is_datetime64_any_dtype(values):
         # few distinct days: format each once
         codes, days = pd.factorize(values.to_numpy(dtype="datetime64[D]"))
         text = np.array([str(day)[:10] for day in days], dtype=object)[codes]
-    else:
+    elif pd.api.types.is_integer_dtype(values):
+        # ids, counts: few distinct values (one ingestion id), format each once
+        codes, distinct = pd.factorize(values)
+        text = np.array([str(value) for value in distinct], dtype=object)[codes]
+    elif isinstance(column.type, Numeric):  # Decimal as written: nothing to escape
         text = values.to_numpy(dtype=object, na_value=COPY_NULL)
-        if not (pd.api.types.is_string_dtype(values) and values.dtype != object):
+        text = np.array(list(map(str, text)), dtype=object)
+    else:  # text (and anything else, as str), escaped where COPY needs it
+        text = values.to_numpy(dtype=object, na_value=COPY_NULL)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
             text = np.array(list(map(str, text)), dtype=object)
-        joined = "".join(text[~missing])
-        if any(char in joined for char in _COPY_SPECIAL):
+        if any(char in "".join(_present(text, missing)) for char in _COPY_SPECIAL):
             text = np.array([cell.translate(_COPY_ESCAPES) for cell in text], dtype=object)
-    text[missing] = COPY_NULL
+    if missing is not None and missing.any():
+        text = text.copy()  # may be a read-only view of the frame's own array
+        text[missing] = COPY_NULL
     return text.tolist()
+
+
+def _present(text: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
+    return text if missing is None else text[~missing]

@@ -94,3 +94,25 @@ def test_dangling_reference_fails_the_load_and_keeps_the_schema(db_url, tmp_path
     assert _schema(db_url) == before_schema
     assert [rows(db_url, table) for table in tables] == before
     _dangling_insert_fails(db_url)
+
+
+TRICKY = "Line 1\nLine 2\twith a tab, a back\\slash and \\N"
+
+
+@pytest.mark.parametrize("bulk_min_rows", [ALL_ROWS, NO_ROWS], ids=["bulk", "row-by-row"])
+def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(
+    db_url, tmp_path, bulk_min_rows
+):
+    """COPY's text format escapes what it must, on a first load (COPY straight into the
+    table) and on a second one (staging + merge); a literal \\N stays text, not NULL."""
+    quoted = '"' + TRICKY.replace('"', '""') + '"'
+    agreements = "agreement_id,partner_id,title,signed_on,region,priority,status\n"
+    agreements += f"A1,P1,{quoted},2024-03-05,AFR,CONNECTIVITY,\n"
+    bad_amount = f"contribution_id,agreement_id,source,amount,currency\nC1,A1,ITU,{quoted},USD\n"
+    for attempt in ("first", "second"):
+        folder = base_source(tmp_path / attempt, agreements=agreements, contributions=bad_amount)
+        validated = validate(read_source(open_source(folder)), known_keys(db_url))
+        load(validated, db_url, bulk_min_rows=bulk_min_rows)
+        assert [row.title for row in rows(db_url, Agreement)] == [TRICKY]
+        values = [row.value for row in rows(db_url, Rejection) if row.column == "amount"]
+        assert values and set(values) == {TRICKY}

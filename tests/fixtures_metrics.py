@@ -158,8 +158,8 @@ def seed_metrics_dict() -> dict:
             "total": 73,
             "financial": 33,
             "financial_usd": PARTNERS_USD,
-            "by_type": BY_TYPE,
-            "by_membership": BY_MEMBERSHIP,
+            "by_type": dict(BY_TYPE),  # copies: tests edit the dict they get
+            "by_membership": dict(BY_MEMBERSHIP),
         },
         "top_financial_partners": [
             {"rank": i, "partner_id": pid, "name": name, "partner_type": kind, "usd": m * 1e6}

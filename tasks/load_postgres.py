@@ -16,6 +16,8 @@ from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, lit
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
+from tasks.upsert import changed_rows_replaced
+
 log = logging.getLogger(__name__)
 
 # Tables that got at least this many rows are analysed before commit.
@@ -152,14 +154,14 @@ def write_part(
 
 
 def merge(connection: Connection, table: Table, keys: list[str], columns: list[str]) -> None:
-    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE."""
+    """Upsert the staged rows into `table`: one INSERT ... SELECT ... ON CONFLICT DO UPDATE
+    of the rows that changed (`tasks.upsert`)."""
     staged = Table(
         f"prm_stage_{table.name}", MetaData(), *(Column(c.name, c.type) for c in table.columns)
     )
     source = select(*(staged.c[c] for c in columns))
     statement = postgresql.insert(table).from_select(columns, source)
-    changed = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+    connection.execute(changed_rows_replaced(statement, table, keys))
 
 
 def copy_lines(rows: pd.DataFrame, table: Table) -> list[str]:

@@ -11,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from models.db import get_engine
 from models.tables import Agreement, Contribution, Ingestion, Partner, Rejection
-from tasks import load_postgres
+from tasks import load_bulk, load_postgres
 from tasks.load import known_keys, load
 from tasks.load_bulk import secondary_indexes
 from tasks.load_postgres import foreign_keys
 from tasks.read import read_source
 from tasks.sources import open_source
 from tasks.validate import validate
-from tests.test_ingest import base_source, rows
+from tests.test_ingest import CONTRIBUTIONS, base_source, rows
 
 CHECKED_TABLES = ("agreement", "contribution", "rejection")
 ALL_ROWS, NO_ROWS = 1, 10**9  # bulk_min_rows: every table is large / none is
@@ -81,7 +81,10 @@ def test_large_batch_keeps_the_same_schema(db_url, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("bulk_min_rows", [ALL_ROWS, NO_ROWS], ids=["checked-once", "row-by-row"])
 def test_dangling_reference_fails_the_load_and_keeps_the_schema(db_url, tmp_path, bulk_min_rows):
-    load(_validated(db_url, tmp_path / "one"), db_url)
+    # one contribution first, so the failing load brings more rows than the table holds
+    # (the bulk path's condition, with at least bulk_min_rows of them)
+    first = base_source(tmp_path / "one", contributions=CONTRIBUTIONS.rsplit("C2", 1)[0])
+    load(validate(read_source(open_source(first)), known_keys(db_url)), db_url)
     before_schema = _schema(db_url)
     tables = (Partner, Agreement, Contribution, Ingestion, Rejection)
     before = [rows(db_url, table) for table in tables]
@@ -116,3 +119,19 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(
         assert [row.title for row in rows(db_url, Agreement)] == [TRICKY]
         values = [row.value for row in rows(db_url, Rejection) if row.column == "amount"]
         assert values and set(values) == {TRICKY}
+
+
+def test_reingesting_what_is_there_keeps_indexes_and_foreign_keys(db_url, tmp_path, monkeypatch):
+    """The bulk path is for tables a load more than doubles: re-ingesting the same register
+    writes no row (`tasks.upsert`) and rebuilds nothing."""
+    rebuilt = []
+    real = load_bulk.indexes_rebuilt
+
+    def spy(connection, tables):
+        rebuilt.append(list(tables))
+        return real(connection, tables)
+
+    monkeypatch.setattr(load_bulk, "indexes_rebuilt", spy)
+    load(_validated(db_url, tmp_path / "one"), db_url, bulk_min_rows=ALL_ROWS)
+    load(_validated(db_url, tmp_path / "two"), db_url, bulk_min_rows=ALL_ROWS)
+    assert rebuilt == [["partner", "exchange_rate", "agreement", "contribution"], []]

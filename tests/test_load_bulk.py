@@ -59,15 +59,20 @@ def _dangling_insert_fails(db_url: str) -> None:
         )
 
 
-def test_large_batch_keeps_the_same_schema(db_url, tmp_path, monkeypatch):
-    deferred = []
-    checked_once = load_postgres.foreign_keys_checked_once
+def _tables_passed_to(monkeypatch, module, name: str) -> list[list[str]]:
+    """Record the `tables` argument of every call of module.name (which still runs)."""
+    calls, real = [], getattr(module, name)
 
     def spy(connection, tables):
-        deferred.append(list(tables))
-        return checked_once(connection, tables)
+        calls.append(list(tables))
+        return real(connection, tables)
 
-    monkeypatch.setattr(load_postgres, "foreign_keys_checked_once", spy)
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def test_large_batch_keeps_the_same_schema(db_url, tmp_path, monkeypatch):
+    deferred = _tables_passed_to(monkeypatch, load_postgres, "foreign_keys_checked_once")
     before = _schema(db_url)
     assert before["contribution"] and before["agreement"]  # the schema declares indexes
     result = load(_validated(db_url, tmp_path / "src"), db_url, bulk_min_rows=ALL_ROWS)
@@ -124,14 +129,7 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(
 def test_reingesting_what_is_there_keeps_indexes_and_foreign_keys(db_url, tmp_path, monkeypatch):
     """The bulk path is for tables a load more than doubles: re-ingesting the same register
     writes no row (`tasks.upsert`) and rebuilds nothing."""
-    rebuilt = []
-    real = load_bulk.indexes_rebuilt
-
-    def spy(connection, tables):
-        rebuilt.append(list(tables))
-        return real(connection, tables)
-
-    monkeypatch.setattr(load_bulk, "indexes_rebuilt", spy)
+    rebuilt = _tables_passed_to(monkeypatch, load_bulk, "indexes_rebuilt")
     load(_validated(db_url, tmp_path / "one"), db_url, bulk_min_rows=ALL_ROWS)
     load(_validated(db_url, tmp_path / "two"), db_url, bulk_min_rows=ALL_ROWS)
     assert rebuilt == [["partner", "exchange_rate", "agreement", "contribution"], []]

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench import baselines  # noqa: E402
 from bench.generate import source_dir  # noqa: E402
 from bench.measure import Stage, peak_rss_mb, reset_peak, scratch_database  # noqa: E402
-from bench.pipeline import run_pipeline, unchanged_rerun  # noqa: E402
+from bench.pipeline import changed_rerun, run_pipeline, unchanged_rerun  # noqa: E402
 from models.db import upgrade  # noqa: E402
 from tasks.load import known_keys  # noqa: E402
 from tasks.read import read_source  # noqa: E402
@@ -49,6 +49,7 @@ def pipeline_case(backend: str, n: int, work: Path) -> list[dict]:
     with scratch_database(backend, work) as db_url:
         facts = run_pipeline(source, db_url, work / "bundle", stages)
         facts |= unchanged_rerun(source, db_url, facts, stages)
+        facts |= changed_rerun(source, db_url, work, stages)
     records = [_record(backend, n, s) for s in stages]
     pipeline = [r for r in records if not r["stage"].startswith("rerun")]
     total = Stage("total (CSV -> published)", sum(r["seconds"] for r in pipeline))

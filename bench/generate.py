@@ -10,6 +10,7 @@ Codes are written as codes or labels in mixed case, some amounts with thousands 
 """
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -183,6 +184,19 @@ def generate(n: int, out: Path) -> Path:
     tables["exchange_rates"] = exchange_rates(rng)
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    return out
+
+
+def changed_copy(source: Path, out: Path, every: int = 100) -> Path:
+    """A copy of `source` in `out` where every `every`-th contribution has a new amount (the
+    month's corrections and additions of a register re-exported whole)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for file in source.glob("*.csv"):
+        if file.name != "contributions.csv":
+            shutil.copyfile(file, out / file.name)
+    frame = pd.read_csv(source / "contributions.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.index[::every], "Amount"] = "1234.56"
+    frame.to_csv(out / "contributions.csv", index=False, lineterminator="\n")
     return out
 
 

@@ -4,7 +4,8 @@ Runs in a process of its own (started by `bench/run.py`), so its peak memory and
 cache are its own. Stages go through the plain functions the Prefect flows wire (no
 orchestrator in the figures): read+parse+validate, load, aggregate, charts, documents,
 publish; then the unchanged re-run as the monthly flow does it (fingerprint the source, find
-the newest ingestion and the published run made from it, skip).
+the newest ingestion and the published run made from it, skip); then the run after 1 % of
+the contributions changed (read to published again, only changed rows written).
 """
 
 import sys
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tasks.bundle as bundle  # noqa: E402
+from bench.generate import changed_copy  # noqa: E402
 from bench.measure import Accumulator, Stage, stage  # noqa: E402
 from models.db import upgrade  # noqa: E402
 from tasks.aggregate import agreements_in_year, compute_metrics, rejections_of  # noqa: E402
@@ -26,6 +28,7 @@ from tasks.storage import publish_bundle  # noqa: E402
 from tasks.validate import validate  # noqa: E402
 
 YEAR = 2024
+CHANGED_RERUN = "rerun (1 % changed)"
 
 
 def _timed_charts() -> Accumulator:
@@ -101,3 +104,17 @@ def unchanged_rerun(source: Path, db_url: str, facts: dict, stages: list[Stage])
         "rerun_skipped_ingestion": reused == facts["ingestion_id"],
         "rerun_reused_published": published is not None,
     }
+
+
+def changed_rerun(source: Path, db_url: str, work: Path, stages: list[Stage]) -> dict:
+    """The monthly run after the register changed a little: 1 % of the contributions get a new
+    amount; everything is read, validated, upserted (only the changed rows are written),
+    reported and published again. One stage: read to published."""
+    changed = changed_copy(source, work / "changed-source")
+    parts: list[Stage] = []
+    facts = run_pipeline(changed, db_url, work / "changed-bundle", parts)
+    total = Stage(CHANGED_RERUN, sum(part.seconds for part in parts))
+    total.peak_rss_mb = max(part.peak_rss_mb for part in parts)
+    total.extra = {"stages": {part.name: round(part.seconds, 4) for part in parts}}
+    stages.append(total)
+    return {"changed_rerun_ingestion": facts["ingestion_id"]}

@@ -16,11 +16,13 @@ STAGES = (
     "publish",
     "total (CSV -> published)",
     "rerun (unchanged, skipped)",
+    "rerun (1 % changed)",
 )
 SHORT = {
     "read+parse+validate": "read+validate",
     "total (CSV -> published)": "TOTAL",
     "rerun (unchanged, skipped)": "rerun",
+    "rerun (1 % changed)": "rerun 1%",
 }
 # Targets of the issue, for 1 M contributions on this 2-core machine.
 TARGET_N = 1_000_000

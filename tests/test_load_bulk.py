@@ -86,7 +86,7 @@ def test_large_batch_keeps_the_same_schema(db_url, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("bulk_min_rows", [ALL_ROWS, NO_ROWS], ids=["checked-once", "row-by-row"])
 def test_dangling_reference_fails_the_load_and_keeps_the_schema(db_url, tmp_path, bulk_min_rows):
-    # one contribution first, so the failing load brings more rows than the table holds
+    # one contribution first, so the failing load brings twice the rows the table holds
     # (the bulk path's condition, with at least bulk_min_rows of them)
     first = base_source(tmp_path / "one", contributions=CONTRIBUTIONS.rsplit("C2", 1)[0])
     load(validate(read_source(open_source(first)), known_keys(db_url)), db_url)

@@ -162,8 +162,8 @@ def load(
                 .where(Ingestion.__table__.c.id == ingestion_id)
                 .values(finished_at=datetime.now(UTC), **counts)
             )
-    if postgresql and large:
-        pg.mark_visible(engine, [table.name for table in large])
+    if postgresql:
+        pg.mark_visible(engine, [t.name for t in _tables_with(loaded, pg.ANALYZE_MIN_ROWS)])
     return IngestResult(
         ingestion_id,
         validated.source,

@@ -1,9 +1,10 @@
-"""PostgreSQL side of loading: COPY into a staging table, one merge per table, statistics, and
-foreign keys checked once per large batch instead of row by row.
+"""PostgreSQL side of loading: COPY, merges, statistics, VACUUM, and foreign keys checked
+once per large batch instead of row by row.
 
-The rows are COPied (text format, built with list comprehensions) into a temporary staging
-table and upserted by one INSERT ... SELECT ... ON CONFLICT DO UPDATE; `tasks.load` wires these
-steps inside the ingestion's one transaction.
+The rows are COPied (text format, built a column at a time) into a temporary staging table
+and upserted by one INSERT ... SELECT ... ON CONFLICT DO UPDATE per part, or COPied straight
+into a table that was empty before the load; `tasks.load` wires these steps inside the
+ingestion's one transaction (the VACUUM comes after its commit).
 """
 
 import logging
@@ -22,9 +23,6 @@ log = logging.getLogger(__name__)
 
 # Tables that got at least this many rows are analysed before commit.
 ANALYZE_MIN_ROWS = 10_000
-# A table loaded with at least this many rows has its foreign keys dropped for the merge and
-# added back (checked in one pass) before commit; smaller loads keep the row-by-row checks.
-BULK_FK_MIN_ROWS = 100_000
 # Rows per COPY + merge: the next parts' COPY text is built while the server merges one;
 # at most PARTS_AHEAD parts are built and waiting (each ~40 MB of text at 250 000 rows).
 MERGE_PART_ROWS = 250_000

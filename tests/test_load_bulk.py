@@ -127,7 +127,7 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(
 
 
 def test_reingesting_what_is_there_keeps_indexes_and_foreign_keys(db_url, tmp_path, monkeypatch):
-    """The bulk path is for tables a load more than doubles: re-ingesting the same register
+    """The bulk path is for tables a load at least doubles: re-ingesting the same register
     writes no row (`tasks.upsert`) and rebuilds nothing."""
     rebuilt = _tables_passed_to(monkeypatch, load_bulk, "indexes_rebuilt")
     load(_validated(db_url, tmp_path / "one"), db_url, bulk_min_rows=ALL_ROWS)

@@ -37,6 +37,7 @@ from models.metrics import (
 )
 from tasks import queries
 from tasks.errors import PrmError
+from tasks.frames import rows_frame
 from tasks.money import share, usd_number
 
 TOP_PARTNERS = 10
@@ -121,12 +122,8 @@ def rejections_of(db_url: str, ingestion_id: int | None) -> pd.DataFrame:
 
 
 def _frame(result: Result) -> pd.DataFrame:
-    """The result's rows as a DataFrame with its column names, built column by column (for
-    50 000 rows, 10x faster than from the Row objects; the same frame)."""
-    columns, rows = list(result.keys()), result.all()
-    if not rows:
-        return pd.DataFrame(rows, columns=columns)
-    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
+    """The result's rows as a DataFrame with its column names."""
+    return rows_frame(result.all(), list(result.keys()))
 
 
 def _snapshot(engine: Engine) -> Connection:

@@ -43,6 +43,7 @@ from models.db import get_engine
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks import load_bulk as bulk
 from tasks import load_postgres as pg
+from tasks.frames import rows_frame
 from tasks.upsert import changed_rows_replaced
 from tasks.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
 
@@ -91,20 +92,20 @@ def known_keys(db_url: str) -> Known:
 
 
 def _fetch_frame(connection: Connection, query: Select, columns: list[str]) -> pd.DataFrame:
-    """`query` (no parameters) run by the driver's own cursor, as a frame with `columns`;
-    values go through their SQL type's result processing, as SQLAlchemy's rows would."""
+    """`query` (no parameters) run by the driver's own cursor (plain tuples: iterating
+    SQLAlchemy Rows costs more than the query), as a frame with `columns`; values go through
+    their SQL type's result processing, as SQLAlchemy's rows would."""
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(str(query.compile(dialect=connection.dialect)))
-        rows = cursor.fetchall()
+        frame = rows_frame(cursor.fetchall(), columns)
     finally:
         cursor.close()
-    cells = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * len(columns)
-    for index, selected in enumerate(query.selected_columns):
+    for column, selected in zip(columns, query.selected_columns, strict=True):
         process = selected.type.result_processor(connection.dialect, None)
         if process is not None:
-            cells[index] = [process(value) for value in cells[index]]
-    return pd.DataFrame(dict(zip(columns, cells, strict=True)), columns=columns)
+            frame[column] = pd.Series([process(v) for v in frame[column]], dtype=object)
+    return frame
 
 
 def _iso_dates(text: pd.Series) -> pd.Series:

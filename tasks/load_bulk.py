@@ -1,7 +1,7 @@
 """What a large batch does differently when it is loaded, on SQLite and on PostgreSQL.
 
 A table getting at least `BULK_MIN_ROWS` rows in one ingestion, twice as many as it holds
-before (`tasks.load._bulk_tables`: mostly new rows; a re-ingested register keeps the row path):
+before (`tasks.load._rows_held`: mostly new rows; a re-ingested register keeps the row path):
 
 - has its secondary indexes (not the primary key, which the upsert needs) dropped for the
   load and created again before commit, from the DDL the database itself holds: one sort

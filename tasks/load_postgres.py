@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, literal, select, text
+from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -121,11 +121,6 @@ def copy_into(connection: Connection, table: str, lines: list[str]) -> None:
                 copy.write("\n".join(lines[start : start + COPY_CHUNK_ROWS]) + "\n")
     finally:
         cursor.close()
-
-
-def is_empty(connection: Connection, table: Table) -> bool:
-    """Whether `table` holds no row (a first load: every key of it is new)."""
-    return connection.scalar(select(literal(1)).select_from(table).limit(1)) is None
 
 
 def write_part(

@@ -70,6 +70,13 @@ class Validated:
     read: dict[str, int]
 
 
+def _mask(rows: pd.Series | np.ndarray) -> np.ndarray:
+    """A row mask as a boolean array (missing = False)."""
+    if isinstance(rows, pd.Series):
+        return rows.fillna(False).to_numpy(dtype=bool)
+    return rows
+
+
 class Verdicts:
     """The first fault found for each row of one entity's table."""
 
@@ -87,9 +94,7 @@ class Verdicts:
 
     def flag(self, faulty: pd.Series | np.ndarray, reason: str, column: str, message: str) -> None:
         """Record `reason` for the rows in `faulty` that have no fault yet."""
-        if isinstance(faulty, pd.Series):
-            faulty = faulty.fillna(False).to_numpy(dtype=bool)
-        new = faulty & self._ok
+        new = _mask(faulty) & self._ok
         if not new.any():
             return
         self._ok &= ~new
@@ -107,9 +112,7 @@ class Verdicts:
                 self.flag(~self.present(column), "missing_value", column, f"{column} is required")
 
     def invalid(self, column: str, bad: pd.Series | np.ndarray, what: str) -> None:
-        if isinstance(bad, pd.Series):
-            bad = bad.fillna(False).to_numpy(dtype=bool)
-        self.flag(self.present(column) & bad, "invalid_value", column, f"{column} {what}")
+        self.flag(self.present(column) & _mask(bad), "invalid_value", column, f"{column} {what}")
 
     def too_long(self) -> None:
         table = TABLES[self.entity].__table__

@@ -5,6 +5,8 @@ writing 5 to `/proc/self/clear_refs`, so each stage reports its own peak (the da
 from included). Where the reset is not allowed, the figure is the process's peak so far.
 """
 
+import functools
+import inspect
 import os
 import time
 import uuid
@@ -68,8 +70,11 @@ class Accumulator:
         self.seconds = 0.0
 
     def wrap(self, function):
-        """`function`, timed into this accumulator."""
+        """`function` (the original, if it is already a timed wrapper), timed into this
+        accumulator."""
+        function = inspect.unwrap(function)
 
+        @functools.wraps(function)
         def timed(*args, **kwargs):
             started = time.perf_counter()
             try:

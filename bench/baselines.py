@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from models.db import get_engine
 from models.tables import Agreement, Contribution, ExchangeRate, Partner
-from tasks.validate import Validated
+from tasks.ingest.validate import Validated
 
 ORDER = ("partners", "exchange_rates", "agreements", "contributions")
 MODELS = {

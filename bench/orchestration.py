@@ -32,9 +32,9 @@ SERVER_START_TIMEOUT = 120.0
 
 def _plain(source: Path, db_url: str, out: Path) -> float:
     """Seconds for ingest + aggregate + bundle through the plain functions."""
-    from tasks.aggregate import agreements_in_year, compute_metrics, rejections_of
-    from tasks.bundle import write_bundle
-    from tasks.ingest import ingest_source
+    from tasks.pipeline import ingest_source
+    from tasks.report.aggregate import agreements_in_year, compute_metrics, rejections_of
+    from tasks.report.bundle import write_bundle
 
     started = time.perf_counter()
     result = ingest_source(str(source), db_url)

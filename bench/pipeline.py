@@ -14,18 +14,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import tasks.bundle as bundle  # noqa: E402
+import tasks.report.bundle as bundle  # noqa: E402
 from bench.generate import changed_copy  # noqa: E402
 from bench.measure import Accumulator, Stage, stage  # noqa: E402
 from models.db import upgrade  # noqa: E402
-from tasks.aggregate import agreements_in_year, compute_metrics, rejections_of  # noqa: E402
 from tasks.config import get_settings  # noqa: E402
-from tasks.load import known_keys, load  # noqa: E402
-from tasks.read import read_source  # noqa: E402
+from tasks.ingest.load import known_keys, load  # noqa: E402
+from tasks.ingest.read import read_source  # noqa: E402
+from tasks.ingest.sources import open_source  # noqa: E402
+from tasks.ingest.validate import validate  # noqa: E402
+from tasks.report.aggregate import agreements_in_year, compute_metrics, rejections_of  # noqa: E402
 from tasks.runs import code_version, new_run_id  # noqa: E402
-from tasks.sources import open_source  # noqa: E402
-from tasks.storage import publish_bundle  # noqa: E402
-from tasks.validate import validate  # noqa: E402
+from tasks.storage.publish import publish_bundle  # noqa: E402
 
 YEAR = 2024
 CHANGED_RERUN = "rerun (1 % changed)"

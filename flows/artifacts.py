@@ -1,7 +1,7 @@
 """Artifacts of a run in the Prefect UI: summary, tables, links to the report and the bundle.
 
 Artifact keys are stable, so the UI's Artifacts page shows each one's history across runs.
-Building the content is tasks/artifacts.py; this module only hands it to Prefect.
+Building the content is tasks/report/artifacts.py; this module only hands it to Prefect.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -18,16 +18,16 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.retrying import IO_RETRIES
 from models.metrics import Metrics
-from tasks.artifacts import (
+from tasks.config import Settings
+from tasks.errors import PrmError
+from tasks.report.artifacts import (
     RunFacts,
     backfill_rows,
     rejection_rows,
     summary_markdown,
     top_partner_rows,
 )
-from tasks.config import Settings
-from tasks.errors import PrmError
-from tasks.retrieval import presign
+from tasks.storage.retrieve import presign
 
 LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last
 SUMMARY_KEY = "monthly-report-summary"

@@ -92,7 +92,7 @@ def print_ingestion(result) -> None:
 def write_rejections(result, path: Path | None) -> Path:
     """Write the ingestion's rejected rows to a CSV file and return its path."""
     from tasks.config import get_settings
-    from tasks.tables import write_csv
+    from tasks.report.tables import write_csv
 
     path = path or get_settings().data_dir / "rejections" / f"ingestion-{result.ingestion_id}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +134,7 @@ def report(
     """Write the report bundle of a year from the database (and publish it)."""
     from flows.report import report as report_flow
     from tasks.config import get_settings
-    from tasks.storage import publish_bundle
+    from tasks.storage.publish import publish_bundle
 
     with one_line_errors():
         written = report_flow(year=year, db_url=db, out=str(out_dir) if out_dir else None)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
 from tasks.config import Settings, get_settings
-from tasks.retrieval import fetch_bundle, list_runs, presign
+from tasks.storage.retrieve import fetch_bundle, list_runs, presign
 
 MAX_LINK_SECONDS = 7 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

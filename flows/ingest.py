@@ -10,10 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from flows.retrying import IO_RETRIES
 from models.db import upgrade
 from tasks.config import get_settings
-from tasks.load import IngestResult, known_keys, load
-from tasks.read import RawRecords, read_source
-from tasks.sources import open_source
-from tasks.validate import Validated, validate
+from tasks.ingest.load import IngestResult, known_keys, load
+from tasks.ingest.read import RawRecords, read_source
+from tasks.ingest.sources import open_source
+from tasks.ingest.validate import Validated, validate
 
 
 @task(

@@ -35,13 +35,14 @@ from flows.retrying import IO_RETRIES, only_transient
 from models.db import get_engine, upgrade
 from models.metrics import Metrics
 from models.tables import Ingestion
-from tasks import read, s3keys
-from tasks.artifacts import RunFacts
 from tasks.config import Settings, get_settings
+from tasks.ingest import read
+from tasks.ingest.sources import open_source
+from tasks.report.artifacts import RunFacts
 from tasks.runs import code_version, default_report_year
-from tasks.s3client import bucket_exists, read_object, s3_client, s3_errors
-from tasks.sources import open_source
-from tasks.storage import PublishResult, publish_bundle
+from tasks.storage import keys as s3keys
+from tasks.storage.client import bucket_exists, read_object, s3_client, s3_errors
+from tasks.storage.publish import PublishResult, publish_bundle
 
 ReportYear = Annotated[int, Field(ge=2000, le=2100)]
 MB = 1024 * 1024
@@ -91,7 +92,7 @@ class Target:
 def source_fingerprint(
     source: str, on_file: Callable[[int, int, int, int], None] | None = None
 ) -> str:
-    """The fingerprint ingestion records for `source` (see `tasks.read.source_fingerprint`)."""
+    """The fingerprint ingestion records for `source` (`tasks.ingest.read.source_fingerprint`)."""
     return read.source_fingerprint(open_source(source), on_file)
 
 

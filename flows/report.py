@@ -13,10 +13,10 @@ from prefect.cache_policies import NO_CACHE
 
 from models.db import upgrade
 from models.metrics import Metrics
-from tasks.aggregate import agreements_in_year, compute_metrics, rejections_of
-from tasks.bundle import write_bundle
 from tasks.config import get_settings
-from tasks.load import ingestion_fingerprint
+from tasks.ingest.load import ingestion_fingerprint
+from tasks.report.aggregate import agreements_in_year, compute_metrics, rejections_of
+from tasks.report.bundle import write_bundle
 from tasks.runs import code_version, default_report_year, new_run_id
 
 

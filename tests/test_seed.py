@@ -8,8 +8,8 @@ percentages to whole numbers, and the chart data's shares to the last printed di
 import pytest
 
 from models.codes import MEMBERSHIP_CATEGORIES, NO_MEMBERSHIP
-from tasks.aggregate import compute_metrics
-from tasks.ingest import ingest_source
+from tasks.pipeline import ingest_source
+from tasks.report.aggregate import compute_metrics
 
 SAMPLE = "data/sample"
 YEAR = 2024

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27 15:45:00
 
-The report sums each agreement's contributions by source (`tasks.queries.agreement_money`).
+The report sums each agreement's contributions by source (`tasks.report.queries.agreement_money`).
 With (agreement_id, source, amount_usd) in one index both databases answer from the index
 alone instead of visiting one table row per contribution: 1 M contributions loaded in key
 order, report 4.8 s -> 2.7 s on SQLite. The index replaces ix_contribution_agreement_id,

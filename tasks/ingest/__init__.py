@@ -1,0 +1,1 @@
+"""Ingestion: read a source, parse and validate every row, convert money, load."""

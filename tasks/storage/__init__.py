@@ -1,0 +1,1 @@
+"""Object storage: the client, the keys, publishing a bundle and fetching it back."""

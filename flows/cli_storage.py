@@ -5,7 +5,6 @@ Storage flags win over PRM_S3_* environment variables. A user-facing error is pr
 line on stderr and the command exits with status 1.
 """
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -15,18 +14,18 @@ from rich.table import Table
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
 from tasks.config import Settings, get_settings
+from tasks.durations import parse_duration
 from tasks.storage.retrieve import fetch_bundle, list_runs, presign
 
 MAX_LINK_SECONDS = 7 * 86400
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_duration(text: str) -> int:
-    """Seconds in a duration like `90s`, `30m`, `12h` or `7d` (a bare number is seconds)."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
-    if not match:
-        raise typer.BadParameter(f"{text!r} is not a duration like 30m, 12h or 7d")
-    seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+def link_seconds(text: str) -> int:
+    """Seconds in a link lifetime like `90s`, `30m`, `12h` or `7d` (a bare number is seconds)."""
+    try:
+        seconds = int(parse_duration(text).total_seconds())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if not 1 <= seconds <= MAX_LINK_SECONDS:
         raise typer.BadParameter(f"{text!r}: a link can last from 1 second to 7 days")
     return seconds
@@ -93,7 +92,7 @@ def link(
     prefix: Prefix = None,
 ) -> None:
     """Print a presigned URL to one file of a published run."""
-    seconds = parse_duration(expires)
+    seconds = link_seconds(expires)
     with one_line_errors():
         settings = _settings(endpoint_url, bucket, prefix)
         url = presign(year, file=file, run_id=run, expires_seconds=seconds, settings=settings)

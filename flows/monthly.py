@@ -273,7 +273,7 @@ def make_target(
 
 @flow(name="monthly-report")
 def monthly_report(
-    source: str = "data/sample",
+    source: str = "",
     year: ReportYear | None = None,
     upload: bool = True,
     bucket: str = "",
@@ -286,7 +286,8 @@ def monthly_report(
     """Ingest the source, write the year's report bundle and publish it to object storage.
 
     Args:
-        source: Folder or s3://bucket/prefix/ holding the partner-register exports.
+        source: Folder or s3://bucket/prefix/ holding the partner-register exports;
+            empty = PRM_SOURCE, else data/sample.
         year: Report year; empty = the year of the month that just ended.
         upload: Publish the bundle to object storage (off = write it locally only).
         bucket: S3 bucket; empty = PRM_S3_BUCKET.
@@ -297,6 +298,7 @@ def monthly_report(
         out: Folder for the bundle; empty = var/bundles/<year>/<run_id>.
     """
     year = year or default_report_year()
+    source = source or get_settings().source
     target = make_target(upload, bucket, prefix, endpoint_url, db_url, out)
     get_run_logger().info("monthly report %d from %s (upload: %s)", year, source, upload)
     progress = Progress(f"monthly-report {year}: ingest, report, publish")

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRM_", extra="ignore")
 
     data_dir: Path = Field(default=Path("var"), description="embedded database and work files")
+    source: str = Field(default="data/sample", description="what deployments read by default")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; None = SQLite")
     s3_endpoint_url: str | None = Field(default=None, description="empty = AWS")
     s3_bucket: str | None = None

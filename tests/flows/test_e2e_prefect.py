@@ -155,7 +155,7 @@ def check_deployment(deployment: dict) -> None:
     assert props["source"]["type"] == "string" and props["upload"]["type"] == "boolean"
     assert {t["type"] for t in props["year"]["anyOf"]} == {"integer", "null"}
     assert {n: props[n]["default"] for n in ("source", "year", "upload", "bucket", "prefix")} == {
-        "source": "data/sample",
+        "source": "",
         "year": None,
         "upload": True,
         "bucket": "",
@@ -263,4 +263,4 @@ def test_quick_run_from_the_ui_in_headless_chromium(
 
     run = wait_until(finished, 30, "the flow run's final state")
     assert run["deployment_id"] == deployment["id"] and run["state"]["type"] == "COMPLETED"
-    assert run["parameters"]["year"] is None and run["parameters"]["source"] == "data/sample"
+    assert run["parameters"]["year"] is None and run["parameters"]["source"] == ""

@@ -100,7 +100,7 @@ def test_monthly_parameters_are_typed_with_defaults():
     props = schema["properties"]
     assert schema["required"] == []
     assert list(props)[:6] == ["source", "year", "upload", "bucket", "prefix", "endpoint_url"]
-    assert props["source"] == props["source"] | {"type": "string", "default": "data/sample"}
+    assert props["source"] == props["source"] | {"type": "string", "default": ""}
     year_types = {t["type"]: t for t in props["year"]["anyOf"]}
     assert props["year"]["default"] is None
     assert year_types["integer"]["minimum"] == 2000 and year_types["integer"]["maximum"] == 2100
@@ -160,14 +160,15 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
 
 
 @pytest.mark.integration
-def test_monthly_defaults_to_last_months_year_and_keeps_the_db_url_off_the_server(
+def test_monthly_defaults_to_last_months_year_and_prm_source_and_keeps_the_db_url_off_the_server(
     prefect_api, tmp_path, monkeypatch
 ):
     db = f"sqlite:///{tmp_path / 'prm.db'}"
     monkeypatch.setenv("PRM_DATABASE_URL", db)
     source = str(write_tiny_source(tmp_path / "src"))
+    monkeypatch.setenv("PRM_SOURCE", source)  # as on a worker: the empty parameter takes it
     out = tmp_path / "b"
-    state = monthly_report(source=source, upload=False, out=str(out), return_state=True)
+    state = monthly_report(upload=False, out=str(out), return_state=True)
     summary = state.result()
     assert summary.year == default_report_year()
     assert summary.published is None and summary.location == out.as_uri()
@@ -178,6 +179,7 @@ def test_monthly_defaults_to_last_months_year_and_keeps_the_db_url_off_the_serve
     with get_client(sync_client=True) as client:
         subflows = client.read_flow_runs(flow_run_filter=parent)
     assert len(subflows) == 2  # ingest and report
+    assert source in [run.parameters.get("source") for run in subflows]
     assert all(db not in json.dumps(run.parameters) for run in subflows)
 
 
@@ -201,13 +203,13 @@ def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3
 def test_serve_runs_prefect_yaml_deployments():
     from flows.cli_prefect import deployment_specs, runner_deployments
 
-    monthly, backfill_deployment = runner_deployments(deployment_specs())
+    monthly, backfill_deployment, prune_deployment = runner_deployments(deployment_specs())
     assert (monthly.name, monthly.flow_name) == ("monthly-report", "monthly-report")
     (schedule,) = monthly.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 1 * *", "Europe/Zurich")
     assert schedule.active and monthly.concurrency_limit == 1
     assert monthly.parameters == {
-        "source": "data/sample",
+        "source": "",
         "year": None,
         "upload": True,
         "bucket": "",
@@ -215,6 +217,9 @@ def test_serve_runs_prefect_yaml_deployments():
         "endpoint_url": "",
     }
     assert backfill_deployment.flow_name == "backfill" and backfill_deployment.schedules == []
+    (weekly,) = prune_deployment.schedules
+    assert prune_deployment.flow_name == "prune" and not weekly.active
+    assert prune_deployment.parameters == dict(older_than="90d", apply=False, bucket_runs=False)
 
 
 def test_compose_stack_matches_the_pins_and_the_env_example():

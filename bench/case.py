@@ -22,7 +22,7 @@ from bench import baselines  # noqa: E402
 from bench.generate import source_dir  # noqa: E402
 from bench.measure import Stage, peak_rss_mb, reset_peak, scratch_database  # noqa: E402
 from bench.pipeline import changed_rerun, run_pipeline, unchanged_rerun  # noqa: E402
-from models.db import upgrade  # noqa: E402
+from models.db import get_engine, upgrade  # noqa: E402
 from tasks.ingest.load import known_keys  # noqa: E402
 from tasks.ingest.read import read_source  # noqa: E402
 from tasks.ingest.sources import open_source  # noqa: E402
@@ -61,8 +61,8 @@ def pipeline_case(backend: str, n: int, work: Path) -> list[dict]:
 def _validated_rows(source: Path, backend: str, work: Path):
     """The validated rows of the source (what the pipeline loads), untimed."""
     with scratch_database(backend, work) as db_url:
-        upgrade(db_url)
-        return validate(read_source(open_source(str(source))), known_keys(db_url))
+        upgrade(get_engine(db_url))
+        return validate(read_source(open_source(str(source))), known_keys(get_engine(db_url)))
 
 
 def _naive(validated, backend: str, work: Path, rows: int | None, commit_each: bool) -> Stage:
@@ -70,7 +70,7 @@ def _naive(validated, backend: str, work: Path, rows: int | None, commit_each: b
     scaled per row to every row loaded."""
     tables = validated.rows if rows is None else baselines.subset(validated, rows)
     with scratch_database(backend, work) as db_url:
-        upgrade(db_url)
+        upgrade(get_engine(db_url))
         reset_peak()
         seconds, written = baselines.naive_load(tables, db_url, commit_each)
     total_rows = sum(len(f) for f in validated.rows.values())
@@ -95,7 +95,7 @@ def baselines_case(backend: str, n: int, work: Path) -> list[dict]:
     validated = _validated_rows(source_dir(n), backend, work)
     total_rows = sum(len(f) for f in validated.rows.values())
     with scratch_database(backend, work) as db_url:
-        upgrade(db_url)
+        upgrade(get_engine(db_url))
         reset_peak()
         seconds = baselines.raw_load(validated.rows, db_url)
         raw = Stage("raw load", seconds, peak_rss_mb(), {"rows": total_rows})

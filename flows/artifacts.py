@@ -18,7 +18,6 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.retrying import IO_RETRIES
 from models.metrics import Metrics
-from tasks.config import Settings
 from tasks.errors import PrmError
 from tasks.report.artifacts import (
     RunFacts,
@@ -27,9 +26,9 @@ from tasks.report.artifacts import (
     summary_markdown,
     top_partner_rows,
 )
-from tasks.storage.retrieve import presign
+from tasks.storage.client import ObjectStore
+from tasks.storage.retrieve import MAX_LINK_SECONDS, presign
 
-LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last
 SUMMARY_KEY = "monthly-report-summary"
 TOP_PARTNERS_KEY = "top-financial-partners"
 REJECTIONS_KEY = "rejections-by-reason"
@@ -55,14 +54,14 @@ class Progress:
     cache_policy=NO_CACHE,
     **IO_RETRIES,
 )
-def report_link(settings: Settings, year: int, run_id: str) -> tuple[str, str] | None:
+def report_link(store: ObjectStore, year: int, run_id: str) -> tuple[str, str] | None:
     """A presigned link to the published report.html and its expiry (None if it cannot be made)."""
     try:
-        url = presign(year, "report.html", run_id, LINK_SECONDS, settings=settings)
+        url = presign(year, "report.html", run_id, MAX_LINK_SECONDS, store=store)
     except PrmError as exc:  # a missing link must not fail a run whose bundle is published
         get_run_logger().warning("no link to report.html: %s", exc)
         return None
-    expires = datetime.now(UTC) + timedelta(seconds=LINK_SECONDS)
+    expires = datetime.now(UTC) + timedelta(seconds=MAX_LINK_SECONDS)
     return url, expires.strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -9,19 +9,17 @@ Annotations are not postponed here (no `__future__` import of them): runs starte
 `serve()` need the real types.
 """
 
-from dataclasses import replace
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 
 from flows.artifacts import Progress, record_backfill
-from flows.monthly import (
-    ReportYear,
-    RunSummary,
-    ingest_unless_unchanged,
-    make_target,
-    report_and_publish,
-)
+from flows.monthly import ReportYear, flow_steps, prepare, record
+from tasks import monthly
+from tasks.checks import check_year
 from tasks.config import get_settings
+from tasks.monthly import RunSummary
+from tasks.report.aggregate import TREND_YEARS
 from tasks.runs import default_report_year
 
 MAX_YEARS = 20  # tasks reach the server at ~25 a second: keep one run to tens of tasks
@@ -29,8 +27,8 @@ MAX_YEARS = 20  # tasks reach the server at ~25 a second: keep one run to tens o
 
 def backfill_years(first_year: int | None, last_year: int | None) -> list[int]:
     """The years to report, oldest first; defaults: the five years up to last month's year."""
-    last = last_year or default_report_year()
-    first = first_year or last - 4
+    last = check_year(last_year or default_report_year())
+    first = check_year(first_year or last - TREND_YEARS + 1)
     if first > last:
         raise ValueError(f"first_year {first} is after last_year {last}")
     if last - first + 1 > MAX_YEARS:
@@ -83,15 +81,18 @@ def backfill(
     source = source or get_settings().source
     logger = get_run_logger()
     logger.info("backfill %d-%d from %s (upload: %s)", years[0], years[-1], source, upload)
-    target = make_target(upload, bucket, prefix, endpoint_url, db_url, "")
+    resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
+    steps = flow_steps(resources, db_url)
     progress = Progress(f"backfill {years[0]}-{years[-1]}")
-    data = ingest_unless_unchanged(source, target, force)
+    data = monthly.ingest_unless_unchanged(steps, source, force)
     progress.update(100 / (len(years) + 1))
     summaries, rows = [], []
     for done, year in enumerate(years, start=1):
-        year_target = replace(target, out=f"{out.rstrip('/')}/{year}" if out else "")
-        summary = report_and_publish(year, data, year_target, force)
-        summaries.append(summary)
+        year_out = Path(out) / str(year) if out else None
+        summary = monthly.report_and_publish(
+            steps, year, data, upload=upload, out=year_out, force=force
+        )
+        summaries.append(record(summary, data, resources.store))
         rows.append(summary_row(summary))
         logger.info("year %d done (%d of %d): %s", year, done, len(years), summary.location)
         progress.update(100 * (done + 1) / (len(years) + 1))

@@ -1,10 +1,11 @@
-"""The `prm` command line: a thin layer over the flows (contract section 6).
+"""The `prm` command line: a thin layer over the pipeline and the flows (contract section 6).
 
+Without PREFECT_API_URL a command runs the pipeline in this process, without Prefect; with
+it (or `--prefect`), `run`, `ingest` and `report` run the flows (flows/cli_modes.py).
 Every command exits 0 on success, or 1 with a one-line reason on stderr. Rejected rows are
 not a failure: they are reported.
 """
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli_modes import IN_PROCESS, Checks, prepare, run_flow, use_prefect
 from flows.cli_options import (
     Bucket,
     Db,
@@ -21,19 +23,12 @@ from flows.cli_options import (
     OutDir,
     Prefix,
     Source,
+    UsePrefect,
     Year,
     one_line_errors,
 )
 from models.codes import ENTITIES, REASONS
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
-# Prefect's console handlers: quiet unless --verbose (runs still log to the Prefect API/UI).
-QUIET_CONSOLE = (
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL",
-)
+from tasks.config import get_settings
 
 app = typer.Typer(
     help="prm: ITU-D partnerships & resource-mobilization reporting pipeline.",
@@ -44,6 +39,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = Console()
 SHOW_REJECTIONS = 20
+options = {"verbose": False}
 
 
 @app.callback()
@@ -53,11 +49,7 @@ def main_options(
     ] = False,
 ) -> None:
     """prm: ITU-D partnerships & resource-mobilization reporting pipeline."""
-    for name in QUIET_CONSOLE:
-        if verbose:
-            os.environ.pop(name, None)
-        else:
-            os.environ.setdefault(name, "CRITICAL")
+    options["verbose"] = verbose
 
 
 def print_ingestion(result) -> None:
@@ -89,12 +81,17 @@ def print_ingestion(result) -> None:
         out.print(f"  ... and {len(result.rejections) - SHOW_REJECTIONS} more")
 
 
-def write_rejections(result, path: Path | None) -> Path:
-    """Write the ingestion's rejected rows to a CSV file and return its path."""
-    from tasks.config import get_settings
+def write_rejections(result, resources, path: Path | None) -> Path:
+    """Write the ingestion's rejected rows to a CSV file and return its path.
+
+    The default name holds the database's identity and the ingestion id, so ingestions of
+    two databases never overwrite each other's file.
+    """
+    from models.db import database_label
     from tasks.report.tables import write_csv
 
-    path = path or get_settings().data_dir / "rejections" / f"ingestion-{result.ingestion_id}.csv"
+    name = f"{database_label(resources.engine)}-ingestion-{result.ingestion_id}.csv"
+    path = path or resources.data_dir / "rejections" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(result.rejections, path)
     return path
@@ -108,17 +105,32 @@ def ingest(
         Path | None, typer.Option("--rejections", help="CSV file for the rejected rows.")
     ] = None,
     endpoint_url: EndpointUrl = None,
+    prefect: UsePrefect = False,
 ) -> None:
     """Ingest a folder or S3 prefix of partner-register exports."""
-    from flows.ingest import ingest as ingest_flow
-
-    if endpoint_url:  # an s3:// source reads its endpoint from the settings: the flag wins
-        os.environ["PRM_S3_ENDPOINT_URL"] = endpoint_url
     with one_line_errors():
-        result = ingest_flow(source, db)
+        settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
+        resources = prepare(settings, Checks(source=source))
+        if use_prefect(prefect):
+            from flows.ingest import ingest as ingest_flow
+
+            result, mode = run_flow(
+                ingest_flow, db, options["verbose"], source=source,
+                endpoint_url=endpoint_url or "",
+            )  # fmt: skip
+        else:
+            from flows.cli_progress import progress_display
+            from tasks.ingest.sources import open_source
+            from tasks.pipeline import ingest_source
+
+            with progress_display(out) as progress:
+                opened = open_source(source, resources.store)
+                result = ingest_source(opened, resources.engine, progress)
+            mode = IN_PROCESS
         print_ingestion(result)
-        path = write_rejections(result, rejections)
+        path = write_rejections(result, resources, rejections)
     out.print(f"Rejected rows written to {path}")
+    out.print(mode, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -130,23 +142,35 @@ def report(
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
+    prefect: UsePrefect = False,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
-    from flows.report import report as report_flow
-    from tasks.config import get_settings
-    from tasks.storage.publish import publish_bundle
+    from tasks.pipeline import build_report, publish
 
     with one_line_errors():
-        written = report_flow(year=year, db_url=db, out=str(out_dir) if out_dir else None)
+        settings = get_settings(
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
+        )
+        resources = prepare(settings, Checks(year=year, upload=not no_upload))
+        if use_prefect(prefect):
+            from flows.report import report as report_flow
+
+            out_folder = str(out_dir) if out_dir else None
+            written, mode = run_flow(report_flow, db, options["verbose"], year=year, out=out_folder)
+        else:
+            from flows.cli_progress import progress_display
+
+            with progress_display(out) as progress:
+                written = build_report(
+                    resources.engine, year, out_dir, data_dir=resources.data_dir,
+                    progress=progress,
+                )  # fmt: skip
+            mode = IN_PROCESS
         out.print(f"Bundle written to {written.bundle_dir}")
         if not no_upload:
-            settings = get_settings(
-                s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
-            )
-            published = publish_bundle(
-                written.bundle_dir, year=year, run_id=written.run_id, settings=settings
-            )
+            published = publish(written.bundle_dir, year, written.run_id, resources.store)
             out.print(f"Published to {published.uri}")
+    out.print(mode, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -159,39 +183,57 @@ def run(
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
+    prefect: UsePrefect = False,
 ) -> None:
     """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
-    from flows.monthly import monthly_report
-
     with one_line_errors():
-        summary = monthly_report(
-            source=source,
-            year=year,
-            upload=not no_upload,
-            bucket=bucket or "",
-            prefix=prefix or "",
-            endpoint_url=endpoint_url or "",
-            db_url=db or "",
-            out=str(out_dir) if out_dir else "",
+        settings = get_settings(
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
         )
+        flows = use_prefect(prefect)
+        checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
+        resources = prepare(settings, checks)
+        if flows:
+            from flows.monthly import monthly_report
+
+            summary, mode = run_flow(
+                monthly_report, db, options["verbose"], source=source, year=year,
+                upload=not no_upload, bucket=bucket or "", prefix=prefix or "",
+                endpoint_url=endpoint_url or "", out=str(out_dir) if out_dir else "",
+            )  # fmt: skip
+        else:
+            summary = run_in_process(resources, source, year, not no_upload, out_dir)
+            mode = IN_PROCESS
     if summary.report_reused:
         out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
-        return
-    out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
-    if summary.published:
-        out.print(f"Published to {summary.published.uri}")
+    else:
+        out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
+        if summary.published:
+            out.print(f"Published to {summary.published.uri}")
+    out.print(mode, markup=False, highlight=False, soft_wrap=True)
+
+
+def run_in_process(resources, source: str, year: int, upload: bool, out_dir: Path | None):
+    """The monthly run's steps as plain functions, with progress on the console."""
+    from flows.cli_progress import progress_display
+    from tasks import monthly
+
+    with progress_display(out) as progress:
+        steps = monthly.plain_steps(resources.engine, resources.store, resources.data_dir, progress)
+        data = monthly.ingest_unless_unchanged(steps, source, force=False)
+        return monthly.report_and_publish(
+            steps, year, data, upload=upload, out=out_dir, force=False
+        )
 
 
 @db_app.command("upgrade")
 def db_upgrade(db: Db = None) -> None:
     """Bring the database schema up to date (Alembic migrations)."""
-    from models.db import current_revision, upgrade
-    from tasks.config import get_settings
+    from models.db import current_revision
 
-    url = get_settings(database_url=db).db_url()
     with one_line_errors():  # a wrong URL or an unreachable server: one line
-        upgrade(url)
-        out.print(f"Database at revision {current_revision(url)}")
+        resources = prepare(get_settings(database_url=db), Checks())
+        out.print(f"Database at revision {current_revision(resources.engine)}")
 
 
 def _register_commands() -> None:

@@ -26,6 +26,12 @@ EndpointUrl = Annotated[
     str | None,
     typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),
 ]
+UsePrefect = Annotated[
+    bool,
+    typer.Option(
+        "--prefect", help="Run the Prefect flows (the default when PREFECT_API_URL is set)."
+    ),
+]
 RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")]
 Bucket = Annotated[str | None, typer.Option("--bucket", help="Bucket (env PRM_S3_BUCKET).")]
 Prefix = Annotated[

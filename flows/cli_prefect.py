@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import typer
 import yaml
 
+from flows.cli_modes import prefect_environment
 from flows.cli_options import one_line_errors
-from tasks.storage.client import endpoint_label
+from tasks.storage.client import ObjectStore
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PREFECT_FILE = PROJECT_DIR / "deployments" / "prefect.yaml"
@@ -79,7 +80,7 @@ def settings_lines(specs: list[dict]) -> list[str]:
         f"  source: {settings.source} (PRM_SOURCE)",
         f"  bucket: {settings.s3_bucket or '(unset)'} (PRM_S3_BUCKET), "
         f"prefix: {settings.s3_prefix} (PRM_S3_PREFIX)",
-        f"  S3 endpoint: {endpoint_label(settings)} (PRM_S3_ENDPOINT_URL)",
+        f"  S3 endpoint: {ObjectStore.from_settings(settings).label} (PRM_S3_ENDPOINT_URL)",
         f"  database: {'PRM_DATABASE_URL' if settings.database_url else 'SQLite in PRM_DATA_DIR'}",
         f"Alerts: {webhook.scheme}://{webhook.hostname}" if webhook.hostname else "Alerts: off",
     ]
@@ -102,6 +103,7 @@ def deploy(names: Names = None) -> None:
         typer.echo(f"prm: no deployment named {', '.join(unknown)} in {PREFECT_FILE}", err=True)
         raise typer.Exit(1)
     chosen = [spec for spec in specs if not names or spec["name"] in names]
+    prefect_environment(verbose=True)
     with one_line_errors():
         check_credentials()
         for pool in sorted({spec["work_pool"]["name"] for spec in chosen}):
@@ -159,6 +161,7 @@ def serve() -> None:
 
     Stopping it pauses the schedule: production uses `prm deploy` and a worker.
     """
+    prefect_environment(verbose=True)
     from prefect import serve as prefect_serve
 
     os.chdir(PROJECT_DIR)  # relative sources (data/sample) and var/ as with a worker

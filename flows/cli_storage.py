@@ -13,11 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
-from tasks.config import Settings, get_settings
+from tasks.config import get_settings
 from tasks.durations import parse_duration
-from tasks.storage.retrieve import fetch_bundle, list_runs, presign
-
-MAX_LINK_SECONDS = 7 * 86400
+from tasks.storage.client import ObjectStore
+from tasks.storage.retrieve import MAX_LINK_SECONDS, fetch_bundle, list_runs, presign
 
 
 def link_seconds(text: str) -> int:
@@ -31,9 +30,10 @@ def link_seconds(text: str) -> int:
     return seconds
 
 
-def _settings(endpoint_url: str | None, bucket: str | None, prefix: str | None) -> Settings:
-    """Settings with the storage flags given on the command line winning over the env."""
-    return get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
+def _store(endpoint_url: str | None, bucket: str | None, prefix: str | None) -> ObjectStore:
+    """The object store of the storage flags given on the command line, else of the env."""
+    settings = get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
+    return ObjectStore.from_settings(settings)
 
 
 def fetch(
@@ -46,8 +46,8 @@ def fetch(
 ) -> None:
     """Download a published bundle and verify every file's size and SHA-256."""
     with one_line_errors():
-        settings = _settings(endpoint_url, bucket, prefix)
-        folder = fetch_bundle(year=year, run_id=run, dest=dest, settings=settings)
+        store = _store(endpoint_url, bucket, prefix)
+        folder = fetch_bundle(year=year, run_id=run, dest=dest, store=store)
     typer.echo(f"{folder}: bundle downloaded, every file matches manifest.json")
 
 
@@ -59,7 +59,7 @@ def runs(
 ) -> None:
     """List the runs published for a year, with their headline figures."""
     with one_line_errors():
-        found = list_runs(year, settings=_settings(endpoint_url, bucket, prefix))
+        found = list_runs(year, _store(endpoint_url, bucket, prefix))
     if not found:
         typer.echo(f"no runs published for {year}")
         return
@@ -94,6 +94,6 @@ def link(
     """Print a presigned URL to one file of a published run."""
     seconds = link_seconds(expires)
     with one_line_errors():
-        settings = _settings(endpoint_url, bucket, prefix)
-        url = presign(year, file=file, run_id=run, expires_seconds=seconds, settings=settings)
+        store = _store(endpoint_url, bucket, prefix)
+        url = presign(year, file=file, run_id=run, expires_seconds=seconds, store=store)
     typer.echo(url)

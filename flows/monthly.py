@@ -4,104 +4,44 @@ Every parameter has a default, so a quick run from the Prefect UI works. An empt
 means the year of the month that just ended, computed when the run starts (a scheduled run
 carries the deployment's fixed parameters). Empty storage settings come from the environment.
 
-Unchanged input skips work, decided from the records rather than Prefect's result cache:
-the source's fingerprint (SHA-256 of the files ingestion would read) is compared with the
-newest ingestion in the database, and with the manifest of the run `latest.json` names.
-Same fingerprint as the newest ingestion: nothing is ingested again (re-ingesting would
-change nothing). Same fingerprint, ingestion and code version as the published run: nothing
-is rewritten or uploaded, and the run's artifacts point at that bundle. `force` does it all.
-The records live in prm's database and bucket, so this holds across workers and machines,
-and it cannot go stale the way a cache could when the database is reset.
+The run itself, with its skip of unchanged input, is plain code (`tasks.monthly`); this flow
+hands it the steps as Prefect tasks and sub-flows (retries, logs, the UI's run graph) and
+records the run's artifacts. Only the database URL given as a parameter ("" = from the
+environment) is passed to the sub-flows, whose parameters the Prefect UI shows: a password
+from PRM_DATABASE_URL never reaches the server.
 
 Annotations are not postponed here (no `__future__` import of them): runs started by
 `serve()` need the real types.
 """
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
-from sqlalchemy import select
 
 from flows.artifacts import Progress, record_artifacts, report_link
 from flows.ingest import ingest
 from flows.report import report
 from flows.retrying import IO_RETRIES, only_transient
-from models.db import get_engine, upgrade
-from models.metrics import Metrics
-from models.tables import Ingestion
-from tasks.config import Settings, get_settings
-from tasks.ingest import read
+from models.db import upgrade
+from tasks import monthly, pipeline
+from tasks.checks import check_upload, check_year
+from tasks.config import Resources, build_resources, get_settings
+from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
+from tasks.monthly import Input, RunSummary, Steps
 from tasks.report.artifacts import RunFacts
-from tasks.runs import code_version, default_report_year
-from tasks.storage import keys as s3keys
-from tasks.storage.client import bucket_exists, read_object, s3_client, s3_errors
-from tasks.storage.publish import PublishResult, publish_bundle
+from tasks.runs import default_report_year
+from tasks.storage.client import ObjectStore
 
 ReportYear = Annotated[int, Field(ge=2000, le=2100)]
 MB = 1024 * 1024
 
 
-@dataclass
-class RunSummary:
-    """What one monthly run produced (`bundle_dir` is None when an earlier run is reused)."""
-
-    run_id: str
-    year: int
-    bundle_dir: Path | None
-    ingestion_id: int
-    published: PublishResult | None
-    location: str = ""
-    ingestion_reused: bool = False
-    report_reused: bool = False
-    metrics: Metrics | None = None
-
-
-@dataclass(frozen=True)
-class Input:
-    """What a run reports on: the source, its fingerprint and the ingestion that loaded it."""
-
-    source: str
-    fingerprint: str
-    ingestion_id: int
-    reused: bool
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a run writes: database, local folder, and object storage (when `upload`).
-
-    `db_param` is the URL given as a parameter ("" = from the environment); only it is passed
-    to the sub-flows, whose parameters the Prefect UI shows: a password from
-    PRM_DATABASE_URL never reaches the server.
-    """
-
-    db_url: str
-    db_param: str
-    out: str
-    upload: bool
-    storage: Settings
-
-
-def source_fingerprint(
-    source: str, on_file: Callable[[int, int, int, int], None] | None = None
-) -> str:
-    """The fingerprint ingestion records for `source` (`tasks.ingest.read.source_fingerprint`)."""
-    return read.source_fingerprint(open_source(source), on_file)
-
-
-@task(
-    name="fingerprint-source",
-    cache_policy=NO_CACHE,
-    **IO_RETRIES,
-)
-def fingerprint(source: str) -> str:
+@task(name="fingerprint-source", cache_policy=NO_CACHE, **IO_RETRIES)
+def fingerprint(source: str, store: ObjectStore) -> str:
     """Fingerprint the files of the source that ingestion would read, logging progress."""
     logger = get_run_logger()
 
@@ -110,75 +50,27 @@ def fingerprint(source: str) -> str:
             "fingerprint: %d/%d file(s), %.1f of %.1f MB", number, files, done / MB, total / MB
         )
 
-    return source_fingerprint(source, progress)
+    return source_fingerprint(open_source(source, store), progress)
 
 
-@task(
-    name="find-unchanged-ingestion",
-    cache_policy=NO_CACHE,
-    **IO_RETRIES,
-)
-def unchanged_ingestion(db_url: str, input_fingerprint: str) -> int | None:
+@task(name="find-unchanged-ingestion", cache_policy=NO_CACHE, **IO_RETRIES)
+def unchanged_ingestion(resources: Resources, input_fingerprint: str) -> int | None:
     """The newest ingestion's id if it read exactly this input, else None."""
-    upgrade(db_url)
-    table = Ingestion.__table__
-    query = select(table.c.id, table.c.fingerprint).order_by(table.c.id.desc()).limit(1)
-    with get_engine(db_url).connect() as connection:
-        newest = connection.execute(query).first()
-    if newest is None or newest.fingerprint != input_fingerprint:
-        return None
-    return int(newest.id)
+    found = monthly.unchanged_ingestion(resources.engine, input_fingerprint)
+    if found is not None:
+        get_run_logger().info("input unchanged since ingestion %d: not ingesting again", found)
+    return found
 
 
-@dataclass(frozen=True)
-class PublishedRun:
-    """The run `latest.json` names, with its metrics, when it was made from the same input."""
-
-    published: PublishResult
-    metrics: Metrics
-
-
-def _published_match(storage: Settings, year: int, fp: str, ingestion_id: int):
-    """The published run of `year` built from this fingerprint, ingestion and code, or None."""
-    client = s3_client(storage)
-    bucket = s3keys.check_bucket(storage.s3_bucket)
-    with s3_errors(storage, "looking for an earlier run"):
-        if not bucket_exists(client, bucket):
-            return None
-        found = read_object(client, bucket, s3keys.latest_key(storage.s3_prefix, year))
-        if not found:
-            return None
-        pointer = json.loads(found[0])
-        key_prefix = s3keys.bundle_prefix(storage.s3_prefix, year, str(pointer["run_id"]))
-        manifest = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
-        metrics = read_object(client, bucket, key_prefix + s3keys.METRICS_NAME)
-    if not manifest or not metrics:
-        return None
-    made = json.loads(manifest[0])
-    same = (
-        made.get("input_fingerprint") == fp
-        and made.get("code_version") == code_version()
-        and (made.get("parameters") or {}).get("ingestion_id") == ingestion_id
-    )
-    if not same:
-        return None
-    published = PublishResult(
-        pointer["uri"], key_prefix, pointer["run_id"], pointer["run_time"],
-        pointer["manifest_sha256"], 0, len(made.get("files", [])) + 1, False, False,
-    )  # fmt: skip
-    return PublishedRun(published, Metrics.model_validate_json(metrics[0]))
-
-
-@task(
-    name="find-published-run",
-    cache_policy=NO_CACHE,
-    **IO_RETRIES,
-)
+@task(name="find-published-run", cache_policy=NO_CACHE, **IO_RETRIES)
 def published_run(
-    storage: Settings, year: int, input_fingerprint: str, ingestion_id: int
-) -> PublishedRun | None:
+    store: ObjectStore, year: int, input_fingerprint: str, ingestion_id: int
+) -> monthly.PublishedRun | None:
     """The published run of `year` made from this same input and code, if there is one."""
-    return _published_match(storage, year, input_fingerprint, ingestion_id)
+    found = monthly.published_run(store, year, input_fingerprint, ingestion_id)
+    if found is not None:
+        get_run_logger().info("%s holds this input's report: reused", found.published.uri)
+    return found
 
 
 @task(
@@ -188,64 +80,39 @@ def published_run(
     retry_condition_fn=only_transient,
     cache_policy=NO_CACHE,
 )
-def publish(
-    bundle_dir: Path, year: int, run_id: str, bucket: str, prefix: str, endpoint_url: str
-) -> PublishResult:
+def publish(bundle_dir: Path, year: int, run_id: str, store: ObjectStore):
     """Upload the bundle and move `latest.json` to it once every object is verified."""
-    settings = get_settings(s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url)
-    logger = get_run_logger()
-    result = publish_bundle(bundle_dir, year=year, run_id=run_id, settings=settings)
-    logger.info(
+    result = pipeline.publish(bundle_dir, year, run_id, store)
+    get_run_logger().info(
         "published %s: %d object(s) uploaded, %d already there, latest.json moved: %s",
         result.uri, result.uploaded, result.skipped, result.latest_updated,
     )  # fmt: skip
     return result
 
 
-def ingest_unless_unchanged(source: str, target: Target, force: bool) -> Input:
-    """Ingest the source unless its input is what the newest ingestion read."""
-    input_fingerprint = fingerprint(source)
-    reused = None if force else unchanged_ingestion(target.db_url, input_fingerprint)
-    if reused is not None:
-        get_run_logger().info("input unchanged since ingestion %d: not ingesting again", reused)
-        return Input(source, input_fingerprint, reused, True)
-    ingested = ingest(source, target.db_param or None)
-    return Input(source, ingested.fingerprint, ingested.ingestion_id, False)
+def flow_steps(resources: Resources, db_param: str) -> Steps:
+    """The run's steps as tasks and sub-flows; sub-flows get only the `db_url` parameter."""
+    store = resources.store
 
-
-def report_and_publish(year: int, data: Input, target: Target, force: bool) -> RunSummary:
-    """Write the year's bundle and publish it, or reuse the published run of the same input."""
-    storage = target.storage
-    if target.upload and not target.out and not force:
-        earlier = published_run(storage, year, data.fingerprint, data.ingestion_id)
-        if earlier is not None:
-            get_run_logger().info("%s holds this input's report: reused", earlier.published.uri)
-            summary = RunSummary(
-                earlier.published.run_id, year, None, data.ingestion_id, earlier.published,
-                earlier.published.uri, data.reused, report_reused=True,
-            )  # fmt: skip
-            return record(summary, earlier.metrics, data, storage)
-    written = report(
-        year=year, db_url=target.db_param or None, out=target.out or None,
-        ingestion_id=data.ingestion_id, source=data.source,
-    )  # fmt: skip
-    published = None
-    if target.upload:
-        published = publish(
-            written.bundle_dir, year, written.run_id,
-            storage.s3_bucket or "", storage.s3_prefix, storage.s3_endpoint_url or "",
+    def report_step(year: int, ingestion_id: int, source: str, out: Path | None):
+        return report(
+            year=year, db_url=db_param or None, out=str(out) if out else None,
+            ingestion_id=ingestion_id, source=source,
         )  # fmt: skip
-    location = published.uri if published else written.bundle_dir.as_uri()
-    summary = RunSummary(
-        written.run_id, year, written.bundle_dir, data.ingestion_id, published, location,
-        data.reused,
-    )  # fmt: skip
-    return record(summary, written.metrics, data, storage)
+
+    return Steps(
+        fingerprint=lambda source: fingerprint(source, store),
+        unchanged_ingestion=lambda fp: unchanged_ingestion(resources, fp),
+        ingest=lambda source: ingest(source, db_param or None, store.endpoint_url or ""),
+        published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
+        report=report_step,
+        publish=lambda bundle, year, run_id: publish(bundle, year, run_id, store),
+    )
 
 
-def record(summary: RunSummary, metrics: Metrics, data: Input, storage: Settings) -> RunSummary:
-    """Create the run's artifacts (summary, tables, links); return the summary with metrics."""
-    link = report_link(storage, summary.year, summary.run_id) if summary.published else None
+def record(summary: RunSummary, data: Input, store: ObjectStore) -> RunSummary:
+    """Create the run's artifacts (summary, tables, links) in the Prefect UI."""
+    link = report_link(store, summary.year, summary.run_id) if summary.published else None
     facts = RunFacts(
         run_id=summary.run_id,
         source=data.source,
@@ -257,18 +124,21 @@ def record(summary: RunSummary, metrics: Metrics, data: Input, storage: Settings
         report_url_expires=link[1] if link else None,
         report_reused=summary.report_reused,
     )
-    record_artifacts(metrics, facts)
-    return replace(summary, metrics=metrics)
+    record_artifacts(summary.metrics, facts)
+    return summary
 
 
-def make_target(
-    upload: bool, bucket: str, prefix: str, endpoint_url: str, db_url: str, out: str
-) -> Target:
-    """The run's target: empty settings come from PRM_* environment variables."""
-    storage = get_settings(s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url)
+def prepare(upload: bool, bucket: str, prefix: str, endpoint_url: str, db_url: str) -> Resources:
+    """The run's resources from its parameters (empty = PRM_* environment), checked and the
+    schema brought up to date once, before any step."""
+    settings = get_settings(
+        database_url=db_url, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
+    )
+    resources = build_resources(settings)
     if upload:
-        s3keys.check_bucket(storage.s3_bucket)  # fail now, not after ingesting
-    return Target(db_url or get_settings().db_url(), db_url, out, upload, storage)
+        check_upload(resources.store)  # fail now, not after ingesting
+    upgrade(resources.engine)
+    return resources
 
 
 @flow(name="monthly-report")
@@ -297,13 +167,16 @@ def monthly_report(
         db_url: SQLAlchemy URL of prm's database; empty = PRM_DATABASE_URL, else SQLite.
         out: Folder for the bundle; empty = var/bundles/<year>/<run_id>.
     """
-    year = year or default_report_year()
+    year = check_year(year or default_report_year())
     source = source or get_settings().source
-    target = make_target(upload, bucket, prefix, endpoint_url, db_url, out)
+    resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
     get_run_logger().info("monthly report %d from %s (upload: %s)", year, source, upload)
     progress = Progress(f"monthly-report {year}: ingest, report, publish")
-    data = ingest_unless_unchanged(source, target, force)
+    steps = flow_steps(resources, db_url)
+    data = monthly.ingest_unless_unchanged(steps, source, force)
     progress.update(50)
-    summary = report_and_publish(year, data, target, force)
+    summary = monthly.report_and_publish(
+        steps, year, data, upload=upload, out=Path(out) if out else None, force=force
+    )
     progress.update(100)
-    return summary
+    return record(summary, data, resources.store)

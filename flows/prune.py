@@ -22,6 +22,7 @@ from tasks.retention import (
     old_bundle_dirs,
     old_published_runs,
 )
+from tasks.storage.client import ObjectStore
 
 PRM_FLOWS = ["monthly-report", "backfill", "ingest", "report", "prune"]
 PAGE = 200
@@ -99,7 +100,9 @@ def make_plan(
         cutoff=cutoff,
         flow_runs=old_flow_runs(cutoff, keep) if with_prefect else None,
         bundle_dirs=old_bundle_dirs(settings.data_dir / "bundles", cutoff),
-        bucket_runs=old_published_runs(settings, cutoff) if bucket_runs else None,
+        bucket_runs=old_published_runs(ObjectStore.from_settings(settings), cutoff)
+        if bucket_runs
+        else None,
     )
 
 
@@ -111,7 +114,7 @@ def apply_plan(plan: PrunePlan, settings: Settings) -> list[str]:
     if plan.bundle_dirs:
         done.append(f"deleted {delete_dirs(plan.bundle_dirs)} local bundle folder(s)")
     if plan.bucket_runs:
-        objects = delete_published(settings, plan.bucket_runs)
+        objects = delete_published(ObjectStore.from_settings(settings), plan.bucket_runs)
         done.append(f"deleted {len(plan.bucket_runs)} published run(s), {objects} object(s)")
     return done or ["nothing to delete"]
 

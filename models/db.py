@@ -1,5 +1,6 @@
 """Database setup: engines for SQLite and PostgreSQL, and schema upgrades through Alembic."""
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,22 +35,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def alembic_config(url: str) -> Config:
-    """An Alembic config for `url`, with the migrations shipped inside the package."""
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config for `engine`, with the migrations shipped inside the package."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = get_engine(url)
+    config.attributes["engine"] = engine
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema of the database at `url` up to `revision` (idempotent)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of the database up to `revision` (idempotent).
+
+    Called once by each entry point (a `prm` command, a deployed flow) before any stage.
+    """
+    command.upgrade(alembic_config(engine), revision)
 
 
-def current_revision(url: str) -> str | None:
+def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
 
-    with get_engine(url).connect() as connection:
+    with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_label(engine: Engine) -> str:
+    """A short name of the database for file names: `sqlite-1a2b3c4d` (backend and a digest
+    of its URL without password), the same for every connection to the same database."""
+    url = engine.url.render_as_string(hide_password=True)
+    return f"{engine.dialect.name}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"

@@ -4,10 +4,17 @@ Every value comes from a flag (the CLI passes it in) or an environment variable;
 never stored here: boto3 finds credentials through its own chain (env, profile, role).
 """
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:  # built on demand: `prm --help` needs neither SQLAlchemy nor boto3
+    from sqlalchemy import Engine
+
+    from tasks.storage.client import ObjectStore
 
 
 class Settings(BaseSettings):
@@ -33,3 +40,21 @@ def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with non-empty overrides (flags win)."""
     values = {k: v for k, v in overrides.items() if v not in (None, "")}
     return Settings(**values)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a run works with, built once at the edge (a command, a flow) and passed down."""
+
+    engine: "Engine"
+    store: "ObjectStore"
+    data_dir: Path
+
+
+def build_resources(settings: Settings) -> Resources:
+    """The database engine and the object store the settings name."""
+    from models.db import get_engine
+    from tasks.storage.client import ObjectStore
+
+    store = ObjectStore.from_settings(settings)
+    return Resources(get_engine(settings.db_url()), store, settings.data_dir)

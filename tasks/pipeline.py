@@ -1,18 +1,201 @@
-"""Ingest a source without orchestration: read, validate against the database, load.
+"""The pipeline without orchestration: ingest a source, build a year's report, publish it.
 
-The Prefect flow `flows.ingest` wires these same steps as tasks; tests and the benchmark
-call this plain path.
+`ingest_source`, `build_report` and `publish` are what `prm` runs in-process; the Prefect
+flows (flows/) wire the very same step functions as tasks, and the benchmark times them.
+Resources come in built (an engine, an object store, an open source): nothing here reads
+settings. Progress is reported through a callback, so the computing code stays silent.
 """
 
-from models.db import upgrade
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from models.codes import ENTITIES
+from models.metrics import Metrics
 from tasks.ingest.load import IngestResult, known_keys, load
-from tasks.ingest.read import read_source
-from tasks.ingest.sources import open_source
-from tasks.ingest.validate import validate
+from tasks.ingest.read import RawRecords, input_files, read_source
+from tasks.ingest.sources import Source, SourceFile
+from tasks.ingest.validate import Validated, validate
+from tasks.report.aggregate import (
+    agreements_in_year,
+    compute_metrics,
+    ingestion_fingerprint,
+    rejections_of,
+    snapshot,
+)
+from tasks.report.bundle import write_bundle
+from tasks.runs import code_version, new_run_id
+from tasks.storage.client import ObjectStore
+from tasks.storage.publish import PublishResult, publish_bundle
+
+# progress(stage, done, total, detail): stage is read, validate, load, charts, documents or
+# upload; total 0 = not known in advance.
+Progress = Callable[[str, int, int, str], None]
 
 
-def ingest_source(source_uri: str, db_url: str) -> IngestResult:
-    """Ingest every matching file of `source_uri` into the database at `db_url`."""
-    upgrade(db_url)
-    raw = read_source(open_source(source_uri))
-    return load(validate(raw, known_keys(db_url)), db_url)
+def no_progress(stage: str, done: int, total: int, detail: str = "") -> None:
+    """A progress callback that shows nothing."""
+
+
+@dataclass(frozen=True)
+class _CountingSource:
+    """A source that reports the files and bytes read through it (for `read`'s progress)."""
+
+    inner: Source
+    files: tuple[SourceFile, ...]
+    progress: Progress
+
+    @property
+    def uri(self) -> str:
+        return self.inner.uri
+
+    def list_files(self) -> list[SourceFile]:
+        return self.inner.list_files()
+
+    def read_bytes(self, name: str) -> bytes:
+        content = self.inner.read_bytes(name)
+        done = [f for f in self.files if f.name <= name]
+        total = sum(f.size for f in self.files)
+        detail = f"{len(done)}/{len(self.files)} file(s), {name}"
+        self.progress("read", sum(f.size for f in done), total, detail)
+        return content
+
+
+def read(source: Source, progress: Progress = no_progress) -> RawRecords:
+    """Read every matching file of the source into text tables (progress in bytes)."""
+    if progress is no_progress:
+        return read_source(source)
+    return read_source(_CountingSource(source, tuple(input_files(source)), progress))
+
+
+def validate_rows(raw: RawRecords, engine: Engine, progress: Progress = no_progress) -> Validated:
+    """Split rows into loadable and rejected, resolving references against the database."""
+    validated = validate(raw, known_keys(engine))
+    rows = sum(len(raw.tables[entity]) for entity in ENTITIES)
+    rejected = sum(len(frame) for frame in validated.rejected.values())
+    progress("validate", rows, rows, f"{rejected} rejected")
+    return validated
+
+
+def load_rows(
+    validated: Validated, engine: Engine, progress: Progress = no_progress
+) -> IngestResult:
+    """Upsert the valid rows and record the ingestion and its rejections (one transaction)."""
+    rows = sum(len(validated.rows[entity]) for entity in ENTITIES)
+    progress("load", 0, rows, "")
+    result = load(validated, engine)
+    progress("load", rows, rows, f"ingestion {result.ingestion_id}")
+    return result
+
+
+def ingest_source(source: Source, engine: Engine, progress: Progress = no_progress) -> IngestResult:
+    """Read, validate and load every matching file of `source` into the database."""
+    return load_rows(validate_rows(read(source, progress), engine, progress), engine, progress)
+
+
+@dataclass
+class ReportData:
+    """Everything a bundle is written from, read from one snapshot of the database."""
+
+    metrics: Metrics
+    agreements: pd.DataFrame
+    rejections: pd.DataFrame
+    input_fingerprint: str
+
+
+@dataclass
+class ReportResult:
+    """A written bundle: where it is, its run id, and its metrics."""
+
+    bundle_dir: Path
+    run_id: str
+    year: int
+    metrics: Metrics
+
+
+def aggregate(engine: Engine, year: int, ingestion_id: int | None) -> ReportData:
+    """metrics.json, the year's agreements and the ingestion's rejections, in one snapshot."""
+    with snapshot(engine) as connection:
+        metrics = compute_metrics(connection, year, ingestion_id)
+        described = metrics.data_quality.ingestion_id
+        return ReportData(
+            metrics,
+            agreements_in_year(connection, year),
+            rejections_of(connection, described),
+            ingestion_fingerprint(connection, described),
+        )
+
+
+def bundle_parameters(
+    engine: Engine, data: ReportData, run_id: str, source: str | None
+) -> dict[str, object]:
+    """The run's parameters as manifest.json records them (the database by kind only)."""
+    return {
+        "year": data.metrics.year,
+        "source": source,
+        "database": engine.dialect.name,
+        "run_id": run_id,
+        "ingestion_id": data.metrics.data_quality.ingestion_id,
+    }
+
+
+def write_report(
+    out_dir: Path, data: ReportData, parameters: dict, progress: Progress = no_progress
+) -> Path:
+    """Write charts, documents, tables, metrics.json and manifest.json into `out_dir`."""
+    counts = {"charts": 0, "documents": 0}
+
+    def on_file(path: str) -> None:
+        stage = "charts" if path.startswith("charts/") else "documents"
+        counts[stage] += 1
+        progress(stage, counts[stage], 0, path)
+
+    return write_bundle(
+        out_dir,
+        metrics=data.metrics,
+        agreements=data.agreements,
+        rejections=data.rejections,
+        parameters=parameters,
+        input_fingerprint=data.input_fingerprint,
+        code_version=code_version(),
+        on_file=on_file,
+    )
+
+
+def bundle_dir(data_dir: Path, year: int, run_id: str) -> Path:
+    """Where a bundle goes when no folder is given: `<data dir>/bundles/<year>/<run id>`."""
+    return data_dir / "bundles" / str(year) / run_id
+
+
+def build_report(
+    engine: Engine,
+    year: int,
+    out_dir: Path | None,
+    *,
+    data_dir: Path,
+    ingestion_id: int | None = None,
+    source: str | None = None,
+    progress: Progress = no_progress,
+) -> ReportResult:
+    """Aggregate `year` and write its bundle into `out_dir` (default: under `data_dir`)."""
+    data = aggregate(engine, year, ingestion_id)
+    run_id = new_run_id(data.input_fingerprint)
+    out = out_dir or bundle_dir(data_dir, year, run_id)
+    write_report(out, data, bundle_parameters(engine, data, run_id, source), progress)
+    return ReportResult(out.resolve(), run_id, year, data.metrics)
+
+
+def publish(
+    bundle: Path, year: int, run_id: str, store: ObjectStore, progress: Progress = no_progress
+) -> PublishResult:
+    """Upload the bundle under its run id and move `latest.json` to it once verified."""
+    done: list[str] = []
+
+    def on_uploaded(path: str) -> None:
+        done.append(path)
+        progress("upload", len(done), 0, path)
+
+    return publish_bundle(bundle, year=year, run_id=run_id, store=store, on_uploaded=on_uploaded)

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tasks.config import Settings
 from tasks.errors import StorageError
 from tasks.storage import keys as s3keys
-from tasks.storage.client import require_bucket, s3_client, s3_errors
+from tasks.storage.client import ObjectStore, require_bucket, s3_errors
 from tasks.storage.retrieve import list_runs
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
@@ -74,22 +73,21 @@ def published_years(client, bucket: str, prefix: str) -> list[int]:
     return sorted(int(name) for name in names if name.isdigit() and len(name) == 4)
 
 
-def old_published_runs(settings: Settings, cutoff: datetime) -> list[OldRun]:
+def old_published_runs(store: ObjectStore, cutoff: datetime) -> list[OldRun]:
     """Complete published runs made before `cutoff`, except each year's latest.
 
     An incomplete upload (no manifest) has no run time to judge and is left alone.
     """
-    client = s3_client(settings)
-    with s3_errors(settings, "listing published runs"):
-        bucket = require_bucket(client, settings)
-        years = published_years(client, bucket, settings.s3_prefix)
+    with s3_errors(store, "listing published runs"):
+        bucket = require_bucket(store)
+        years = published_years(store.client, bucket, store.prefix)
     old = []
     for year in years:
-        for run in list_runs(year, settings):
+        for run in list_runs(year, store):
             if run.latest or run.run_time is None:
                 continue
             if datetime.fromisoformat(run.run_time) < cutoff:
-                key_prefix = s3keys.bundle_prefix(settings.s3_prefix, year, run.run_id)
+                key_prefix = s3keys.bundle_prefix(store.prefix, year, run.run_id)
                 old.append(OldRun(year, run.run_id, run.run_time, key_prefix))
     return old
 
@@ -107,12 +105,12 @@ def folder_keys(keys: list[str], key_prefix: str) -> list[str]:
     return sorted(folders, key=lambda folder: (-folder.count("/"), folder))
 
 
-def delete_published(settings: Settings, runs: Iterable[OldRun]) -> int:
+def delete_published(store: ObjectStore, runs: Iterable[OldRun]) -> int:
     """Delete every object of these runs (and their folders); how many objects were deleted."""
-    client = s3_client(settings)
+    client = store.client
     deleted = 0
-    with s3_errors(settings, "deleting published runs"):
-        bucket = require_bucket(client, settings)
+    with s3_errors(store, "deleting published runs"):
+        bucket = require_bucket(store)
         for run in runs:
             pages = client.get_paginator("list_objects_v2").paginate(
                 Bucket=bucket, Prefix=run.key_prefix

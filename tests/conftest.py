@@ -61,7 +61,7 @@ def db_url(request, tmp_path) -> str:
     else:
         url = request.getfixturevalue("pg_database")
         _reset_postgres(url)
-    upgrade(url)
+    upgrade(get_engine(url))
     return url
 
 
@@ -69,8 +69,16 @@ def db_url(request, tmp_path) -> str:
 def sqlite_url(tmp_path) -> str:
     """An empty SQLite database with prm's schema (for tests that need one backend only)."""
     url = f"sqlite:///{tmp_path / 'prm.db'}"
-    upgrade(url)
+    upgrade(get_engine(url))
     return url
+
+
+def at(url: str, read, *args, **kwargs):
+    """`read(connection, ...)` on one snapshot of the database at `url`, as the report reads."""
+    from tasks.report.aggregate import snapshot
+
+    with snapshot(get_engine(url)) as connection:
+        return read(connection, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,12 +120,14 @@ def s3_bucket() -> str:
 
 
 @pytest.fixture
-def s3_settings(s3_server, s3_bucket, monkeypatch):
-    """Settings for the session server and a fresh bucket, with its credentials in the env."""
+def s3_store(s3_server, s3_bucket, monkeypatch):
+    """The object store of the session server and a fresh bucket, as a command builds it from
+    PRM_* (set here, with the server's credentials)."""
     from tasks.config import get_settings
+    from tasks.storage.client import ObjectStore
 
     use_s3_credentials(monkeypatch, s3_server.access_key, s3_server.secret_key)
     monkeypatch.setenv("PRM_S3_ENDPOINT_URL", s3_server.endpoint_url)
     monkeypatch.setenv("PRM_S3_BUCKET", s3_bucket)
     monkeypatch.delenv("PRM_S3_PREFIX", raising=False)
-    return get_settings()
+    return ObjectStore.from_settings(get_settings())

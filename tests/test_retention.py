@@ -81,18 +81,18 @@ def publish_run(settings, folder: Path, year: int, run_id: str, days: int) -> No
     ]
     when = (NOW - timedelta(days=days)).isoformat()
     (folder / "manifest.json").write_text(json.dumps({"files": entries, "created_at": when}))
-    publish_bundle(folder, year=year, run_id=run_id, settings=settings)
+    publish_bundle(folder, year=year, run_id=run_id, store=settings)
 
 
 @pytest.mark.integration
-def test_old_published_runs_except_each_years_latest(s3_settings, tmp_path):
+def test_old_published_runs_except_each_years_latest(s3_store, tmp_path):
     ages = {(2023, "a-old"): 400, (2023, "b-old-latest"): 300, (2024, "c-old"): 200}
     ages |= {(2024, "d-new-latest"): 5}
     for (year, run_id), days in ages.items():
-        publish_run(s3_settings, tmp_path / run_id, year, run_id, days)
-    old = old_published_runs(s3_settings, NOW - timedelta(days=90))
+        publish_run(s3_store, tmp_path / run_id, year, run_id, days)
+    old = old_published_runs(s3_store, NOW - timedelta(days=90))
     assert [(run.year, run.run_id) for run in old] == [(2023, "a-old"), (2024, "c-old")]
-    assert delete_published(s3_settings, old) == 2 * 4  # report, metrics, chart, manifest each
-    assert [r.run_id for r in list_runs(2023, s3_settings)] == ["b-old-latest"]
-    assert [r.run_id for r in list_runs(2024, s3_settings)] == ["d-new-latest"]
-    assert old_published_runs(s3_settings, NOW) == []  # only latests are left: all kept
+    assert delete_published(s3_store, old) == 2 * 4  # report, metrics, chart, manifest each
+    assert [r.run_id for r in list_runs(2023, s3_store)] == ["b-old-latest"]
+    assert [r.run_id for r in list_runs(2024, s3_store)] == ["d-new-latest"]
+    assert old_published_runs(s3_store, NOW) == []  # only latests are left: all kept

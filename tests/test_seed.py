@@ -8,8 +8,11 @@ percentages to whole numbers, and the chart data's shares to the last printed di
 import pytest
 
 from models.codes import MEMBERSHIP_CATEGORIES, NO_MEMBERSHIP
+from models.db import get_engine, upgrade
+from tasks.ingest.sources import open_source
 from tasks.pipeline import ingest_source
 from tasks.report.aggregate import compute_metrics
+from tests.conftest import at
 
 SAMPLE = "data/sample"
 YEAR = 2024
@@ -73,8 +76,9 @@ def seed_metrics(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'prm.db'}"
     else:
         url = request.getfixturevalue("db_url_pg")
-    ingest_source(SAMPLE, url)
-    return compute_metrics(url, YEAR)
+    upgrade(get_engine(url))
+    ingest_source(open_source(str(SAMPLE)), get_engine(url))
+    return at(url, compute_metrics, YEAR)
 
 
 @pytest.fixture

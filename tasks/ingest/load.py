@@ -41,7 +41,6 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from models.codes import ENTITIES
-from models.db import get_engine
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.frames import rows_frame
 from tasks.ingest import load_bulk as bulk
@@ -70,7 +69,7 @@ class IngestResult:
         return self.rejections["reason"].value_counts().to_dict()
 
 
-def known_keys(db_url: str) -> Known:
+def known_keys(engine: Engine) -> Known:
     """The partners, agreements and exchange rates the database already holds.
 
     Read through the driver's cursor (plain tuples, dates as ISO text) and parsed a column at
@@ -78,7 +77,7 @@ def known_keys(db_url: str) -> Known:
     """
     signed_on = cast(Agreement.signed_on, String)
     valid_from = cast(ExchangeRate.valid_from, String)
-    with get_engine(db_url).connect() as connection:
+    with engine.connect() as connection:
         partner_ids = set(connection.scalars(select(Partner.partner_id)))
         agreements = _fetch_frame(
             connection, select(Agreement.agreement_id, signed_on), ["agreement_id", "signed_on"]
@@ -116,7 +115,7 @@ def _iso_dates(text: pd.Series) -> pd.Series:
 
 
 def load(
-    validated: Validated, db_url: str, *, bulk_min_rows: int = bulk.BULK_MIN_ROWS
+    validated: Validated, engine: Engine, *, bulk_min_rows: int = bulk.BULK_MIN_ROWS
 ) -> IngestResult:
     """Upsert every valid row, record the ingestion and its rejections, in one transaction.
 
@@ -130,7 +129,6 @@ def load(
     )
     loaded = {entity: len(validated.rows[entity]) for entity in ENTITIES}
     rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
-    engine = get_engine(db_url)
     held = _rows_held(engine, loaded)
     # bulk path: mostly new rows, and many (a re-ingested register keeps the row path)
     large = [
@@ -326,13 +324,3 @@ def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingesti
         pg.copy_into(connection, table.name, pg.copy_lines(rejections, table))
     else:
         _insert_sqlite(connection, sqlite.insert(Rejection.__table__), rejections)
-
-
-def ingestion_fingerprint(db_url: str, ingestion_id: int | None) -> str:
-    """The input fingerprint of an ingestion ("" when there is none)."""
-    if ingestion_id is None:
-        return ""
-    table = Ingestion.__table__
-    with get_engine(db_url).connect() as connection:
-        found = connection.scalar(select(table.c.fingerprint).where(table.c.id == ingestion_id))
-    return found or ""

@@ -6,9 +6,12 @@ Parsing never touches the file system or the network: it gets bytes from here.
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tasks.errors import SourceError
+
+if TYPE_CHECKING:  # boto3 is imported only when a source is in object storage
+    from tasks.storage.client import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,18 @@ class LocalSource:
             raise SourceError(f"{self.path / name}: cannot be read ({exc.strerror})") from exc
 
 
-def open_source(uri: str) -> Source:
-    """The source named by `uri`: `s3://bucket/prefix/` or a folder path."""
-    if uri.startswith("s3://"):
+def open_source(uri: str, store: "ObjectStore | None" = None) -> Source:
+    """The source named by `uri`: a folder, or `s3://bucket/prefix/` read through `store`
+    (its endpoint and client; the run's own object store)."""
+    if is_s3_uri(uri):
         from tasks.ingest.s3source import S3Source
 
-        return S3Source.from_uri(uri)
+        if store is None:
+            raise SourceError(f"{uri}: an s3:// source needs the run's object store")
+        return S3Source.from_uri(uri, store)
     return LocalSource(Path(uri))
+
+
+def is_s3_uri(uri: str) -> bool:
+    """Whether the source is an `s3://` prefix rather than a folder."""
+    return uri.startswith("s3://")

@@ -6,11 +6,12 @@ the contract's `Metrics` and into DataFrames. Money comes back as whole cents an
 here, through `tasks.money`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Result, Row
+from sqlalchemy import Connection, Engine, Result, Row, select
 
 from models.codes import (
     ENTITIES,
@@ -22,7 +23,6 @@ from models.codes import (
     REGIONS,
     label,
 )
-from models.db import get_engine
 from models.metrics import (
     AgreementCounts,
     Breakdown,
@@ -35,6 +35,7 @@ from models.metrics import (
     TrendYear,
     YearOverYear,
 )
+from models.tables import Ingestion
 from tasks.errors import PrmError
 from tasks.frames import rows_frame
 from tasks.money import share, usd_number
@@ -59,66 +60,68 @@ AGREEMENT_COLUMNS = (
 REJECTION_COLUMNS = ("entity", "file", "row", "key", "column", "value", "reason", "message")
 
 
-def compute_metrics(db_url: str, year: int, ingestion_id: int | None = None) -> Metrics:
+def compute_metrics(connection: Connection, year: int, ingestion_id: int | None = None) -> Metrics:
     """The metrics of year `year` (contract section 4), with the data quality of an ingestion.
 
     Args:
-        db_url: SQLAlchemy URL of the database.
+        connection: a connection to the database (`snapshot` gives one seeing one state).
         year: the report year Y (calendar year of signed_on).
         ingestion_id: the ingestion `data_quality` describes; None = the most recent one.
 
     Returns:
         The validated `Metrics` of metrics.json.
     """
-    with _snapshot(get_engine(db_url)) as connection:
-        headline = connection.execute(queries.headline_query(year)).one()
-        total_cents = headline.partner_cents + headline.itu_cents
-        trend = _trend(connection.execute(queries.trend_query(year - TREND_YEARS + 1, year)), year)
-        return Metrics(
-            year=year,
-            agreements=AgreementCounts(
-                signed=headline.signed, with_financial=headline.with_financial
-            ),
-            financial_usd=_financial(headline.partner_cents, headline.itu_cents),
-            partners=_partners(connection, year, headline),
-            top_financial_partners=_top_partners(connection, year),
-            by_region=_breakdowns(
-                connection, year, "region", REGIONS, headline.signed, total_cents
-            ),
-            by_priority=_breakdowns(
-                connection, year, "priority", PRIORITIES, headline.signed, total_cents
-            ),
-            trend=trend,
-            year_over_year=_year_over_year(trend[-1], trend[-2]),
-            data_quality=_data_quality(connection, ingestion_id),
-        )
+    headline = connection.execute(queries.headline_query(year)).one()
+    total_cents = headline.partner_cents + headline.itu_cents
+    trend = _trend(connection.execute(queries.trend_query(year - TREND_YEARS + 1, year)), year)
+    return Metrics(
+        year=year,
+        agreements=AgreementCounts(signed=headline.signed, with_financial=headline.with_financial),
+        financial_usd=_financial(headline.partner_cents, headline.itu_cents),
+        partners=_partners(connection, year, headline),
+        top_financial_partners=_top_partners(connection, year),
+        by_region=_breakdowns(connection, year, "region", REGIONS, headline.signed, total_cents),
+        by_priority=_breakdowns(
+            connection, year, "priority", PRIORITIES, headline.signed, total_cents
+        ),
+        trend=trend,
+        year_over_year=_year_over_year(trend[-1], trend[-2]),
+        data_quality=_data_quality(connection, ingestion_id),
+    )
 
 
-def agreements_in_year(db_url: str, year: int) -> pd.DataFrame:
+def agreements_in_year(connection: Connection, year: int) -> pd.DataFrame:
     """The agreements signed in `year` (cancelled excluded), one row each, with their USD.
 
     Columns are AGREEMENT_COLUMNS; partner_usd/itu_usd/total_usd are floats to the cent (0 with
     no contribution); ordered by signed_on, agreement_id. Like document INF/1.
     """
-    with get_engine(db_url).connect() as connection:
-        frame = _frame(connection.execute(queries.agreement_list_query(year)))
+    frame = _frame(connection.execute(queries.agreement_list_query(year)))
     for source in ("partner", "itu", "total"):
         cents = frame.pop(f"{source}_cents")
         frame[f"{source}_usd"] = (cents.astype("int64") / 100).round(2).astype("float64")
     return frame[list(AGREEMENT_COLUMNS)]
 
 
-def rejections_of(db_url: str, ingestion_id: int | None) -> pd.DataFrame:
+def rejections_of(connection: Connection, ingestion_id: int | None) -> pd.DataFrame:
     """The rejections of ingestion `ingestion_id` (the latest when None), REJECTION_COLUMNS.
 
     Ordered by entity (contract order), file, row; empty (with the columns) when none.
     """
-    with get_engine(db_url).connect() as connection:
-        if ingestion_id is None:
-            ingestion_id = connection.execute(queries.latest_ingestion_id_query()).scalar()
-        if ingestion_id is None:
-            return pd.DataFrame([], columns=list(REJECTION_COLUMNS))
-        return _frame(connection.execute(queries.rejection_list_query(ingestion_id)))
+    if ingestion_id is None:
+        ingestion_id = connection.execute(queries.latest_ingestion_id_query()).scalar()
+    if ingestion_id is None:
+        return pd.DataFrame([], columns=list(REJECTION_COLUMNS))
+    return _frame(connection.execute(queries.rejection_list_query(ingestion_id)))
+
+
+def ingestion_fingerprint(connection: Connection, ingestion_id: int | None) -> str:
+    """The input fingerprint an ingestion recorded ("" when there is none)."""
+    if ingestion_id is None:
+        return ""
+    table = Ingestion.__table__
+    query = select(table.c.fingerprint).where(table.c.id == ingestion_id)
+    return connection.scalar(query) or ""
 
 
 def _frame(result: Result) -> pd.DataFrame:
@@ -126,15 +129,21 @@ def _frame(result: Result) -> pd.DataFrame:
     return rows_frame(result.all(), list(result.keys()))
 
 
-def _snapshot(engine: Engine) -> Connection:
-    """A connection whose queries all see one state of the database where the backend can.
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """One connection and one read transaction: every query in it sees the same state.
 
-    PostgreSQL: one REPEATABLE READ transaction, so a concurrent ingestion cannot make the
-    figures disagree. SQLite: readers see only committed ingestions; each query stands alone.
+    PostgreSQL: a REPEATABLE READ transaction. SQLite (WAL): an explicit BEGIN, whose first
+    read fixes the snapshot until the end. A concurrent ingestion cannot make the report's
+    figures, lists and data quality disagree.
     """
-    if engine.dialect.name == "postgresql":
-        return engine.connect().execution_options(isolation_level="REPEATABLE READ")
-    return engine.connect()
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if engine.dialect.name == "sqlite":  # the driver opens none for reads on its own
+                connection.exec_driver_sql("BEGIN")
+            yield connection
 
 
 def _usd(cents: int | Decimal) -> Decimal:

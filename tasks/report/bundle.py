@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -49,24 +50,44 @@ def render_svg(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+class _Files(dict):
+    """The bundle's files as they are made, each announced to `on_file` once it is."""
+
+    def __init__(self, on_file: Callable[[str], None] | None) -> None:
+        super().__init__()
+        self.on_file = on_file
+
+    def __setitem__(self, relpath: str, content: bytes) -> None:
+        super().__setitem__(relpath, content)
+        if self.on_file:
+            self.on_file(relpath)
+
+
 def bundle_files(
-    metrics: Metrics, agreements: pd.DataFrame, rejections: pd.DataFrame
+    metrics: Metrics,
+    agreements: pd.DataFrame,
+    rejections: pd.DataFrame,
+    on_file: Callable[[str], None] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the bundle but the manifest: POSIX relative path -> content."""
+    """Every file of the bundle but the manifest: POSIX relative path -> content.
+
+    `on_file(path)` is called as each file is made (charts first), for progress.
+    """
     tables = build_tables(metrics, agreements)
     workbook = start_xlsx(tables)  # a large one is built by a child process meanwhile
-    files: dict[str, bytes] = {"metrics.json": _json_bytes(metrics.model_dump(mode="json"))}
+    files = _Files(on_file)
     pngs: dict[str, bytes] = {}
     for name, fig in build_charts(metrics).items():
         pngs[name] = files[f"charts/{name}.png"] = render_png(fig)
         files[f"charts/{name}.svg"] = render_svg(fig)
+    files["metrics.json"] = _json_bytes(metrics.model_dump(mode="json"))
     for name, table in tables.items():
         files[f"tables/{name}.csv"] = csv_bytes(table)
     files["report.md"] = render_markdown(metrics, charts_dir_rel="charts").encode("utf-8")
     files["report.html"] = render_html(metrics, pngs).encode("utf-8")
     files["rejections.csv"] = csv_bytes(_rejection_frame(rejections))
     files["tables.xlsx"] = workbook()
-    return files
+    return dict(files)
 
 
 def write_bundle(
@@ -78,16 +99,17 @@ def write_bundle(
     parameters: dict,
     input_fingerprint: str,
     code_version: str,
+    on_file: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the report bundle of `metrics` into `out_dir` and return that folder.
 
     Files of a previous bundle there that this one no longer has are removed; files the
-    bundle layout does not own are left alone.
+    bundle layout does not own are left alone. `on_file(path)` is called as each file is made.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    files = bundle_files(metrics, agreements, rejections)
+    files = bundle_files(metrics, agreements, rejections, on_file)
     for relpath, content in files.items():
         _write_atomic(out / relpath, content)
     _remove_stale(out, set(files))

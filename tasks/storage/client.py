@@ -1,4 +1,4 @@
-"""The S3 client every object-storage call shares, and its one-line, secret-free errors.
+"""The object store (endpoint, bucket, prefix, S3 client) and its one-line, secret-free errors.
 
 Credentials come from boto3's own chain and never appear in a message. An error says
 whether retrying may help (`retryable`: the endpoint could not be reached or was busy).
@@ -6,6 +6,8 @@ whether retrying may help (`retryable`: the endpoint could not be reached or was
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 import boto3
@@ -32,31 +34,59 @@ _AUTH_CODES = {
 }
 
 
-def s3_client(settings: Settings):
-    """A boto3 S3 client for the configured endpoint (credentials from boto3's chain)."""
+def s3_client(endpoint_url: str | None, *, quick: bool = False):
+    """A boto3 S3 client for `endpoint_url` (None = AWS; credentials from boto3's chain).
+
+    `quick` is for the checks made before any work: one attempt, short timeouts, so an
+    unreachable endpoint is known in about a second instead of after every retry.
+    """
     session = boto3.session.Session()
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "max_attempts": 1 if quick else 3},
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         signature_version="s3v4",
-        connect_timeout=5,
-        read_timeout=60,
+        connect_timeout=1 if quick else 5,
+        read_timeout=2 if quick else 60,
     )
     return session.client(
         "s3",
-        endpoint_url=settings.s3_endpoint_url or None,
+        endpoint_url=endpoint_url or None,
         region_name=session.region_name or "us-east-1",
         config=config,
     )
 
 
-def endpoint_label(settings: Settings) -> str:
-    """The endpoint as shown in messages (never with credentials, even inside the URL)."""
-    if not settings.s3_endpoint_url:
-        return "AWS S3"
-    parts = urlsplit(settings.s3_endpoint_url)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+@dataclass(frozen=True)
+class ObjectStore:
+    """Where bundles are published: an endpoint, a bucket and a key prefix, and their client.
+
+    Built once at the edge (the CLI or a flow) from the settings and passed down; the boto3
+    client is made on first use and shared by everything that uses this store.
+    """
+
+    bucket: str | None
+    prefix: str = "reports"
+    endpoint_url: str | None = None
+    quick: bool = False  # one attempt, short timeouts: for the checks made before any work
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ObjectStore":
+        """The store the settings name (PRM_S3_* and flags)."""
+        return cls(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url or None)
+
+    @cached_property
+    def client(self):
+        """The boto3 S3 client of this store's endpoint."""
+        return s3_client(self.endpoint_url, quick=self.quick)
+
+    @property
+    def label(self) -> str:
+        """The endpoint as shown in messages (never with credentials, even inside the URL)."""
+        if not self.endpoint_url:
+            return "AWS S3"
+        parts = urlsplit(self.endpoint_url)
+        return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def error_code(exc: ClientError) -> str:
@@ -64,9 +94,9 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _message(exc: Exception, settings: Settings, action: str) -> str:
+def _message(exc: Exception, store: ObjectStore, action: str) -> str:
     """A one-line, secret-free description of a failed S3 call."""
-    where = endpoint_label(settings)
+    where = store.label
     if isinstance(exc, NoCredentialsError):
         return "no S3 credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
     if isinstance(exc, ConnectionError | ReadTimeoutError):
@@ -76,9 +106,9 @@ def _message(exc: Exception, settings: Settings, action: str) -> str:
         if code in _AUTH_CODES:
             return f"S3 refused the credentials ({code}) for endpoint {where}"
         if code in ("AccessDenied", "403"):
-            return f"S3 denied access to bucket {settings.s3_bucket} at {where} while {action}"
+            return f"S3 denied access to bucket {store.bucket} at {where} while {action}"
         if code == "NoSuchBucket":
-            return f"bucket {settings.s3_bucket} does not exist at {where}"
+            return f"bucket {store.bucket} does not exist at {where}"
         text = exc.response.get("Error", {}).get("Message", "")
         return f"S3 error {code} while {action} at {where}: {text}"
     return f"S3 client error while {action} at {where}: {exc}"
@@ -89,20 +119,20 @@ _TRANSIENT_CODES = {"500", "502", "503", "504", "InternalError", "ServiceUnavail
 
 
 @contextmanager
-def s3_errors(settings: Settings, action: str, error: type[PrmError] = StorageError) -> Iterator:
+def s3_errors(store: ObjectStore, action: str, error: type[PrmError] = StorageError) -> Iterator:
     """Turn boto3/botocore failures into one-line `error`s; prm's own errors pass through."""
     try:
         yield
     except (S3UploadFailedError, RetriesExceededError) as exc:
         cause = getattr(exc, "last_exception", None) or exc.__context__ or exc
-        raise _user_error(error, cause, settings, action) from None
+        raise _user_error(error, cause, store, action) from None
     except (BotoCoreError, ClientError) as exc:
-        raise _user_error(error, exc, settings, action) from None
+        raise _user_error(error, exc, store, action) from None
 
 
-def _user_error(error: type[PrmError], cause: BaseException, settings: Settings, action: str):
+def _user_error(error: type[PrmError], cause: BaseException, store: ObjectStore, action: str):
     """`error` with the one-line message, retryable when the store could not be reached."""
-    found = error(" ".join(_message(cause, settings, action).split()))
+    found = error(" ".join(_message(cause, store, action).split()))
     found.retryable = isinstance(cause, ConnectionError | ReadTimeoutError) or (
         isinstance(cause, ClientError) and error_code(cause) in _TRANSIENT_CODES
     )
@@ -120,11 +150,11 @@ def bucket_exists(client, bucket: str) -> bool:
     return True
 
 
-def require_bucket(client, settings: Settings) -> str:
+def require_bucket(store: ObjectStore) -> str:
     """The configured bucket, or StorageError when it is not set or does not exist."""
-    bucket = s3keys.check_bucket(settings.s3_bucket)
-    if not bucket_exists(client, bucket):
-        raise StorageError(f"bucket {bucket} does not exist at {endpoint_label(settings)}")
+    bucket = s3keys.check_bucket(store.bucket)
+    if not bucket_exists(store.client, bucket):
+        raise StorageError(f"bucket {bucket} does not exist at {store.label}")
     return bucket
 
 

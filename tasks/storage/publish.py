@@ -22,16 +22,9 @@ from botocore.exceptions import (
     ClientError,
 )
 
-from tasks.config import Settings, get_settings
 from tasks.errors import IntegrityError, StorageError
 from tasks.storage import keys as s3keys
-from tasks.storage.client import (
-    bucket_exists,
-    error_code,
-    read_object,
-    s3_client,
-    s3_errors,
-)
+from tasks.storage.client import ObjectStore, bucket_exists, error_code, read_object, s3_errors
 
 TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=4)
 _TYPES = {".md": "text/markdown", ".csv": "text/csv", ".json": "application/json"}
@@ -247,7 +240,7 @@ def publish_bundle(
     *,
     year: int,
     run_id: str,
-    settings: Settings | None = None,
+    store: ObjectStore,
     run_time: datetime | None = None,
     on_uploaded: Callable[[str], None] | None = None,
 ) -> PublishResult:
@@ -256,26 +249,25 @@ def publish_bundle(
     Args:
         bundle_dir: folder with metrics.json, manifest.json and the files it lists.
         year, run_id: where the run goes; the same run id again is a no-op (or a repair).
-        settings: endpoint, bucket and prefix (default: from the environment).
+        store: endpoint, bucket and prefix, with their client.
         run_time: the run's time, used to keep `latest.json` moving forward only
             (default: manifest's `run_time`/`created_at`/`generated_at`, else now).
         on_uploaded: called with each bundle path once it is in the store.
     Returns:
         PublishResult. A missing bucket is created. Raises StorageError or IntegrityError.
     """
-    settings = settings or get_settings()
     bundle_dir = Path(bundle_dir)
-    bucket = s3keys.check_bucket(settings.s3_bucket)
-    key_prefix = s3keys.bundle_prefix(settings.s3_prefix, year, run_id)
+    bucket = s3keys.check_bucket(store.bucket)
+    key_prefix = s3keys.bundle_prefix(store.prefix, year, run_id)
     raw, files = _local_bundle(bundle_dir)
     if s3keys.METRICS_NAME not in {f.path for f in files}:
         raise IntegrityError(f"{bundle_dir}: bundle has no metrics.json")
     manifest = BundleFile(s3keys.MANIFEST_NAME, len(raw), hashlib.sha256(raw).hexdigest())
     when = run_time_of(load_json(raw, "manifest.json"), run_time)
     metrics = load_json((bundle_dir / s3keys.METRICS_NAME).read_bytes(), "metrics.json")
-    client = s3_client(settings)
+    client = store.client
     uploaded = 0
-    with s3_errors(settings, f"publishing s3://{bucket}/{key_prefix}"):
+    with s3_errors(store, f"publishing s3://{bucket}/{key_prefix}"):
         created = _ensure_bucket(client, bucket)
         _check_same_run(client, bucket, key_prefix, manifest)
         for f in [*files, manifest]:  # manifest.json last: its presence marks a full upload
@@ -301,7 +293,7 @@ def publish_bundle(
             "manifest_sha256": manifest.sha256,
             "headline": headline(metrics),
         }
-        latest = s3keys.latest_key(settings.s3_prefix, year)
+        latest = s3keys.latest_key(store.prefix, year)
         updated = _write_latest(client, bucket, latest, pointer)
     return PublishResult(
         uri=pointer["uri"],

@@ -10,14 +10,14 @@ from botocore.exceptions import (
     ClientError,
 )
 
-from tasks.config import Settings, get_settings
 from tasks.errors import IntegrityError, StorageError
 from tasks.storage import keys as s3keys
 from tasks.storage.client import (
+    ObjectStore,
+    bucket_exists,
     error_code,
     read_object,
     require_bucket,
-    s3_client,
     s3_errors,
 )
 from tasks.storage.publish import (
@@ -30,6 +30,8 @@ from tasks.storage.publish import (
     run_time_of,
     sha256_file,
 )
+
+MAX_LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last (SigV4)
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,47 @@ class RunInfo:
     latest: bool
 
 
-def _resolve_run(client, bucket: str, settings: Settings, year: int, run_id: str | None):
+@dataclass(frozen=True)
+class Published:
+    """The run `latest.json` names: the pointer, its key prefix, manifest and metrics.json."""
+
+    pointer: dict
+    key_prefix: str
+    manifest: dict
+    metrics: bytes
+
+
+def read_latest(store: ObjectStore, bucket: str, year: int) -> dict | None:
+    """The pointer `PREFIX/<year>/latest.json` (None when no run of the year is published)."""
+    found = read_object(store.client, bucket, s3keys.latest_key(store.prefix, year))
+    return load_json(found[0], s3keys.LATEST_NAME) if found else None
+
+
+def read_published(store: ObjectStore, year: int) -> Published | None:
+    """The published run `latest.json` names, or None (no bucket, no run, or incomplete)."""
+    bucket = s3keys.check_bucket(store.bucket)
+    with s3_errors(store, "looking for an earlier run"):
+        if not bucket_exists(store.client, bucket):
+            return None
+        pointer = read_latest(store, bucket, year)
+        if pointer is None:
+            return None
+        key_prefix = s3keys.bundle_prefix(store.prefix, year, str(pointer.get("run_id")))
+        manifest = read_object(store.client, bucket, key_prefix + s3keys.MANIFEST_NAME)
+        metrics = read_object(store.client, bucket, key_prefix + s3keys.METRICS_NAME)
+    if not manifest or not metrics:
+        return None
+    return Published(pointer, key_prefix, json_or_empty(manifest[0]), metrics[0])
+
+
+def _resolve_run(store: ObjectStore, bucket: str, year: int, run_id: str | None):
     """The run id asked for, else the one `latest.json` names (with the pointer itself)."""
     if run_id:
         return s3keys.check_run_id(run_id), None
-    key = s3keys.latest_key(settings.s3_prefix, year)
-    found = read_object(client, bucket, key)
-    if not found:
+    pointer = read_latest(store, bucket, year)
+    if pointer is None:
+        key = s3keys.latest_key(store.prefix, year)
         raise StorageError(f"no published run for {year}: s3://{bucket}/{key} does not exist")
-    pointer = load_json(found[0], s3keys.LATEST_NAME)
     return s3keys.check_run_id(str(pointer.get("run_id"))), pointer
 
 
@@ -75,21 +109,18 @@ def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into:
         )
 
 
-def fetch_bundle(
-    *, year: int, run_id: str | None = None, dest: Path, settings: Settings | None = None
-) -> Path:
+def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: ObjectStore) -> Path:
     """Download the latest (or named) run into `dest`, every file checked against the manifest.
 
     Files are downloaded into a hidden folder beside `dest` and moved in only when all of them
     match: a missing or altered file raises IntegrityError naming it, and `dest` is untouched.
     """
-    settings = settings or get_settings()
     dest = Path(dest)
-    client = s3_client(settings)
-    with s3_errors(settings, "fetching a bundle"):
-        bucket = require_bucket(client, settings)
-        run_id, pointer = _resolve_run(client, bucket, settings, year, run_id)
-        key_prefix = s3keys.bundle_prefix(settings.s3_prefix, year, run_id)
+    client = store.client
+    with s3_errors(store, "fetching a bundle"):
+        bucket = require_bucket(store)
+        run_id, pointer = _resolve_run(store, bucket, year, run_id)
+        key_prefix = s3keys.bundle_prefix(store.prefix, year, run_id)
         found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
         if not found:
             raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
@@ -129,15 +160,14 @@ def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> Ru
     )
 
 
-def list_runs(year: int, settings: Settings | None = None) -> list[RunInfo]:
+def list_runs(year: int, store: ObjectStore) -> list[RunInfo]:
     """Every run published for `year`, oldest first (incomplete uploads marked as such)."""
-    settings = settings or get_settings()
-    client = s3_client(settings)
-    with s3_errors(settings, "listing runs"):
-        bucket = require_bucket(client, settings)
-        year_prefix = s3keys.year_prefix(settings.s3_prefix, year)
-        found = read_object(client, bucket, year_prefix + s3keys.LATEST_NAME)
-        latest_id = load_json(found[0], s3keys.LATEST_NAME).get("run_id") if found else None
+    client = store.client
+    with s3_errors(store, "listing runs"):
+        bucket = require_bucket(store)
+        year_prefix = s3keys.year_prefix(store.prefix, year)
+        pointer = read_latest(store, bucket, year)
+        latest_id = pointer.get("run_id") if pointer else None
         pages = client.get_paginator("list_objects_v2").paginate(
             Bucket=bucket, Prefix=year_prefix, Delimiter="/"
         )
@@ -150,18 +180,18 @@ def presign(
     year: int,
     file: str = "report.html",
     run_id: str | None = None,
-    expires_seconds: int = 7 * 86400,
-    settings: Settings | None = None,
+    expires_seconds: int = MAX_LINK_SECONDS,
+    *,
+    store: ObjectStore,
 ) -> str:
     """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
-    if not 1 <= expires_seconds <= 7 * 86400:
+    if not 1 <= expires_seconds <= MAX_LINK_SECONDS:
         raise StorageError("a link can last from 1 second to 7 days")
-    settings = settings or get_settings()
-    client = s3_client(settings)
-    with s3_errors(settings, "making a link"):
-        bucket = require_bucket(client, settings)
-        run_id, _ = _resolve_run(client, bucket, settings, year, run_id)
-        key = s3keys.object_key(s3keys.bundle_prefix(settings.s3_prefix, year, run_id), file)
+    client = store.client
+    with s3_errors(store, "making a link"):
+        bucket = require_bucket(store)
+        run_id, _ = _resolve_run(store, bucket, year, run_id)
+        key = s3keys.object_key(s3keys.bundle_prefix(store.prefix, year, run_id), file)
         try:
             client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:

@@ -1,4 +1,4 @@
-"""The `prm` command line (contract section 6), run in-process against a real Prefect API."""
+"""The `prm` command line (contract section 6), in its default in-process mode (no Prefect)."""
 
 import json
 from pathlib import Path
@@ -10,11 +10,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from models.db import alembic_config
 from tasks.report.bundle import verify_manifest
-from tasks.storage.client import s3_client
 
 SAMPLE = str(Path(__file__).resolve().parents[2] / "data" / "sample")
-
-pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def prm(*args: str) -> object:
@@ -64,12 +61,13 @@ def test_run_without_upload_writes_the_bundle_into_out(tmp_path):
     assert verify_manifest(out) == []
 
 
-def test_run_publishes_and_fetch_gets_the_same_files(tmp_path, s3_settings):
+@pytest.mark.integration
+def test_run_publishes_and_fetch_gets_the_same_files(tmp_path, s3_store):
     out, fetched = tmp_path / "bundle", tmp_path / "fetched"
     db = f"sqlite:///{tmp_path / 'prm.db'}"
     result = prm("run", "--source", SAMPLE, "--year", "2024", "--db", db, "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert f"s3://{s3_settings.s3_bucket}/reports/2024/" in result.stdout
+    assert f"s3://{s3_store.bucket}/reports/2024/" in result.stdout
     result = prm("fetch", "--year", "2024", "--dest", str(fetched))
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
@@ -77,14 +75,14 @@ def test_run_publishes_and_fetch_gets_the_same_files(tmp_path, s3_settings):
         assert (fetched / entry["path"]).read_bytes() == (out / entry["path"]).read_bytes()
 
 
-def test_report_needs_a_bucket_to_publish(tmp_path, monkeypatch):
+def test_report_needs_a_bucket_to_publish_and_says_so_before_writing(tmp_path, monkeypatch):
     monkeypatch.delenv("PRM_S3_BUCKET", raising=False)
     db = f"sqlite:///{tmp_path / 'prm.db'}"
     assert prm("ingest", "--source", SAMPLE, "--db", db).exit_code == 0
     result = prm("report", "--year", "2024", "--db", db, "--out", str(tmp_path / "b"))
     assert result.exit_code == 1
-    assert "bucket" in result.stderr.lower()
-    assert (tmp_path / "b" / "metrics.json").exists()  # the local bundle is still written
+    assert result.stderr == "prm: no bucket configured: set --bucket or PRM_S3_BUCKET\n"
+    assert not (tmp_path / "b").exists()  # checked before any work
 
 
 def test_db_upgrade_reports_the_revision(tmp_path):
@@ -95,21 +93,22 @@ def test_db_upgrade_reports_the_revision(tmp_path):
     assert f"revision {head}" in result.stdout
 
 
-def test_ingest_from_s3_reads_what_the_folder_holds(tmp_path, s3_settings, monkeypatch):
-    client = s3_client(s3_settings)
+@pytest.mark.integration
+def test_ingest_from_s3_reads_what_the_folder_holds(tmp_path, s3_store, monkeypatch):
+    client = s3_store.client
     for path in sorted(Path(SAMPLE).iterdir()):
-        client.upload_file(str(path), s3_settings.s3_bucket, f"incoming/{path.name}")
+        client.upload_file(str(path), s3_store.bucket, f"incoming/{path.name}")
     # a wrong endpoint in the environment: the flag must win
     monkeypatch.setenv("PRM_S3_ENDPOINT_URL", "http://127.0.0.1:9")
     folder = prm("ingest", "--source", SAMPLE, "--db", f"sqlite:///{tmp_path / 'a.db'}")
     s3 = prm(
         "ingest",
         "--source",
-        f"s3://{s3_settings.s3_bucket}/incoming/",
+        f"s3://{s3_store.bucket}/incoming/",
         "--db",
         f"sqlite:///{tmp_path / 'b.db'}",
         "--endpoint-url",
-        s3_settings.s3_endpoint_url,
+        s3_store.endpoint_url,
     )
     assert folder.exit_code == 0 and s3.exit_code == 0, s3.output
 

@@ -22,7 +22,6 @@ import pytest
 from typer.testing import CliRunner
 
 from tasks.storage import keys as s3keys
-from tasks.storage.client import s3_client
 from tests.flows.test_flows import TINY_2024, write_tiny_source
 
 pytestmark = pytest.mark.e2e
@@ -98,7 +97,7 @@ def prefect_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture
-def worker(prefect_server, tmp_path, s3_settings) -> Iterator[subprocess.Popen]:
+def worker(prefect_server, tmp_path, s3_store) -> Iterator[subprocess.Popen]:
     """A process worker on pool `process`, polling every second, with prm's settings."""
     api_url, home = prefect_server
     env = prefect_env(
@@ -164,9 +163,9 @@ def check_deployment(deployment: dict) -> None:
     assert deployment["parameters"]["upload"] is True and deployment["parameters"]["year"] is None
 
 
-def check_bundle(settings, bucket: str, prefix: str, year: int, run_id: str) -> None:
+def check_bundle(store, bucket: str, prefix: str, year: int, run_id: str) -> None:
     """latest.json names the run, whose objects hold the whole bundle with the right figures."""
-    client = s3_client(settings)
+    client = store.client
     latest = client.get_object(Bucket=bucket, Key=s3keys.latest_key(prefix, year))
     assert json.loads(latest["Body"].read())["run_id"] == run_id
     key_prefix = s3keys.bundle_prefix(prefix, year, run_id)
@@ -181,7 +180,7 @@ def check_bundle(settings, bucket: str, prefix: str, year: int, run_id: str) -> 
 
 
 def test_deploy_then_run_from_the_api_like_the_ui(
-    prefect_server, worker, tmp_path, s3_settings, s3_bucket, monkeypatch
+    prefect_server, worker, tmp_path, s3_store, s3_bucket, monkeypatch
 ):
     api_url, home = prefect_server
     deploy_with_prm(api_url, home, monkeypatch)
@@ -211,7 +210,7 @@ def test_deploy_then_run_from_the_api_like_the_ui(
     top = json.loads(artifacts["top-financial-partners"]["data"])
     assert [row["partner_id"] for row in top] == ["P1", "P2"]
     uri = artifacts["report-bundle"]["data"].split("](", 1)[1].rstrip(")")
-    check_bundle(s3_settings, s3_bucket, "e2e", 2024, uri.rstrip("/").rsplit("/", 1)[1])
+    check_bundle(s3_store, s3_bucket, "e2e", 2024, uri.rstrip("/").rsplit("/", 1)[1])
     assert "report.html?X-Amz-" in artifacts["report-html"]["data"]
 
 
@@ -221,7 +220,7 @@ NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
 
 @pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_quick_run_from_the_ui_in_headless_chromium(
-    prefect_server, worker, s3_settings, monkeypatch, tmp_path
+    prefect_server, worker, s3_store, monkeypatch, tmp_path
 ):
     sync_api = pytest.importorskip("playwright.sync_api")
     api_url, home = prefect_server

@@ -18,12 +18,12 @@ from prefect.client.schemas.filters import (
 from prefect.utilities.callables import parameter_schema
 
 from flows.backfill import backfill, backfill_years
-from flows.monthly import monthly_report, source_fingerprint
-from tasks.ingest.read import read_source
+from flows.monthly import monthly_report
+from tasks.errors import PrmError
+from tasks.ingest.read import read_source, source_fingerprint
 from tasks.ingest.sources import open_source
 from tasks.runs import default_report_year
 from tasks.storage import keys as s3keys
-from tasks.storage.client import s3_client
 
 TINY = {
     "partners.csv": """partner_id,name,partner_type,membership_category,country
@@ -75,24 +75,24 @@ def flow_run_artifacts(flow_run_id) -> dict[str, list]:
     return by_key
 
 
-def latest_pointer(settings, year: int) -> dict:
+def latest_pointer(store, year: int) -> dict:
     """latest.json of a year in the test bucket."""
-    body = s3_client(settings).get_object(
-        Bucket=settings.s3_bucket, Key=s3keys.latest_key(settings.s3_prefix, year)
-    )["Body"]
+    body = store.client.get_object(Bucket=store.bucket, Key=s3keys.latest_key(store.prefix, year))[
+        "Body"
+    ]
     return json.loads(body.read())
 
 
 def test_fingerprint_is_the_one_ingestion_records(tmp_path):
     source = write_tiny_source(tmp_path / "src")
     calls = []
-    fp = source_fingerprint(str(source), lambda *args: calls.append(args))
+    fp = source_fingerprint(open_source(str(source)), lambda *args: calls.append(args))
     assert fp == read_source(open_source(str(source))).fingerprint
     assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     (source / "agreements.csv").write_text(
         TINY["agreements.csv"].replace("2024-10-01", "2024-10-02")
     )
-    assert source_fingerprint(str(source)) != fp
+    assert source_fingerprint(open_source(str(source))) != fp
 
 
 def test_monthly_parameters_are_typed_with_defaults():
@@ -117,12 +117,14 @@ def test_backfill_years_default_to_the_trend_window():
     with pytest.raises(ValueError, match="after"):
         backfill_years(2025, 2024)
     with pytest.raises(ValueError, match="at most"):
-        backfill_years(2000, 2030)
+        backfill_years(2000, 2025)
+    with pytest.raises(PrmError, match="later than the current year"):
+        backfill_years(2024, default_report_year() + 2)
 
 
 @pytest.mark.integration
 def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
-    prefect_api, tmp_path, s3_settings, monkeypatch
+    prefect_api, tmp_path, s3_store, monkeypatch
 ):
     monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "var"))
     source = str(write_tiny_source(tmp_path / "src"))
@@ -130,7 +132,7 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
     state = monthly_report(source=source, year=2024, db_url=db, return_state=True)
     first = state.result()
     assert first.published and not first.ingestion_reused and not first.report_reused
-    assert latest_pointer(s3_settings, 2024)["run_id"] == first.run_id
+    assert latest_pointer(s3_store, 2024)["run_id"] == first.run_id
     metrics = json.loads((first.bundle_dir / "metrics.json").read_text())
     assert metrics["agreements"] == {"signed": 3, "with_financial": 2}
     assert metrics["financial_usd"]["total"] == TINY_2024["total"]
@@ -146,7 +148,7 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
         r["reason"]: r["rows"] for r in json.loads(artifacts["rejections-by-reason"][0].data)
     }
     assert reasons["unknown_partner"] == 1 and reasons["unknown_agreement"] == 1
-    link = f"]({s3_settings.s3_endpoint_url}/{s3_settings.s3_bucket}/reports/2024/{first.run_id}/"
+    link = f"]({s3_store.endpoint_url}/{s3_store.bucket}/reports/2024/{first.run_id}/"
     assert link + "report.html?" in artifacts["report-html"][0].data
     assert f"]({first.published.uri})" in artifacts["report-bundle"][0].data
     assert artifacts["progress"][0].data == 100
@@ -156,7 +158,7 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
     assert (again.run_id, again.ingestion_id) == (first.run_id, first.ingestion_id)
     forced = monthly_report(source=source, year=2024, db_url=db, force=True)
     assert forced.run_id != first.run_id and forced.ingestion_id > first.ingestion_id
-    assert latest_pointer(s3_settings, 2024)["run_id"] == forced.run_id
+    assert latest_pointer(s3_store, 2024)["run_id"] == forced.run_id
 
 
 @pytest.mark.integration
@@ -184,7 +186,7 @@ def test_monthly_defaults_to_last_months_year_and_prm_source_and_keeps_the_db_ur
 
 
 @pytest.mark.integration
-def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3_settings):
+def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3_store):
     source = str(write_tiny_source(tmp_path / "src"))
     db = f"sqlite:///{tmp_path / 'prm.db'}"
     state = backfill(source=source, first_year=2023, last_year=2024, db_url=db, return_state=True)
@@ -192,7 +194,7 @@ def test_backfill_reports_each_year_from_one_ingestion(prefect_api, tmp_path, s3
     assert [s.year for s in summaries] == [2023, 2024]
     assert len({s.ingestion_id for s in summaries}) == 1
     for s in summaries:
-        assert latest_pointer(s3_settings, s.year)["run_id"] == s.run_id
+        assert latest_pointer(s3_store, s.year)["run_id"] == s.run_id
     assert summaries[0].metrics.agreements.signed == 1
     rows = json.loads(
         flow_run_artifacts(state.state_details.flow_run_id)["backfill-summary"][0].data

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from models.db import get_engine
 from models.tables import Agreement, Contribution, Ingestion, Partner, Rejection
 from tasks.errors import SourceError
+from tasks.ingest.load import IngestResult
+from tasks.ingest.sources import open_source
 from tasks.pipeline import ingest_source
 
 PARTNERS = """partner_id,name,partner_type,membership_category,country
@@ -30,6 +32,11 @@ EUR,2024-01-01,0.90
 EUR,2024-03-01,0.92
 EUR,2024-04-01,0.95
 """
+
+
+def ingest(source: Path | str, db_url: str) -> IngestResult:
+    """Ingest a folder into the database at `db_url` through the plain pipeline."""
+    return ingest_source(open_source(str(source)), get_engine(db_url))
 
 
 def write_source(folder: Path, **files: str) -> str:
@@ -61,7 +68,7 @@ def count(db_url: str, model) -> int:
 
 
 def test_clean_source_loads_everything_with_codes_and_conversion(db_url, tmp_path):
-    result = ingest_source(base_source(tmp_path / "src"), db_url)
+    result = ingest(base_source(tmp_path / "src"), db_url)
     assert result.loaded == {
         "partners": 2,
         "agreements": 2,
@@ -124,7 +131,7 @@ def test_each_rule_rejects_with_its_reason(db_url, tmp_path, entity, text, reaso
         "exchange_rates": RATES,
     }
     source = base_source(tmp_path / "src", **{entity: defaults[entity] + text + "\n"})
-    result = ingest_source(source, db_url)
+    result = ingest(source, db_url)
     rejected = result.rejections
     assert len(rejected) == 1, rejected.to_string()
     row = rejected.iloc[0]
@@ -141,7 +148,7 @@ def test_each_rule_rejects_with_its_reason(db_url, tmp_path, entity, text, reaso
 def test_first_fault_in_contract_order_wins(db_url, tmp_path):
     # missing name AND invalid type AND duplicate key: missing_value is the reason
     source = base_source(tmp_path / "src", partners=PARTNERS + "P1,,NOPE,,\n")
-    row = ingest_source(source, db_url).rejections.iloc[0]
+    row = ingest(source, db_url).rejections.iloc[0]
     assert (row.reason, row.column) == ("missing_value", "name")
 
 
@@ -149,7 +156,7 @@ def test_rejected_agreement_takes_its_contributions(db_url, tmp_path):
     agreements = AGREEMENTS + "A9,P1,t,not a date,AFR,MULTI,\n"
     contributions = CONTRIBUTIONS + "C9,A9,ITU,10,USD\n"
     source = base_source(tmp_path / "src", agreements=agreements, contributions=contributions)
-    rejected = ingest_source(source, db_url).rejections.set_index("key")
+    rejected = ingest(source, db_url).rejections.set_index("key")
     assert rejected.loc["A9", "reason"] == "invalid_value"
     assert rejected.loc["C9", "reason"] == "unknown_agreement"
 
@@ -163,7 +170,7 @@ def test_headers_bom_spaces_thousands_and_labels(db_url, tmp_path):
     text += "regional and other international organizations,,\n"
     (src / "partners_more.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     (src / "contributions.csv").write_text(CONTRIBUTIONS + 'C5,A2,PARTNER,"12,345.67",USD\n')
-    result = ingest_source(str(src), db_url)
+    result = ingest(src, db_url)
     assert sum(result.rejected.values()) == 0, result.rejections.to_string()
     p7 = {p.partner_id: p for p in rows(db_url, Partner)}["P7"]
     assert (p7.name, p7.partner_type, p7.membership_category) == (
@@ -192,7 +199,7 @@ def test_workbook_sheets_dates_numbers_and_row_numbers(db_url, tmp_path):
     contributions.append(["XC1", "X1", "PARTNER", 2500000.5, "USD"])
     workbook.create_sheet("notes").append(["ignored sheet"])
     workbook.save(src / "register.xlsx")
-    result = ingest_source(str(src), db_url)
+    result = ingest(src, db_url)
     rejected = result.rejections
     assert list(zip(rejected.file, rejected.row, rejected.reason, strict=True)) == [
         ("register.xlsx [Agreements]", 4, "invalid_value")
@@ -206,9 +213,9 @@ def test_workbook_sheets_dates_numbers_and_row_numbers(db_url, tmp_path):
 
 def test_same_source_twice_changes_nothing(db_url, tmp_path):
     source = base_source(tmp_path / "src")
-    first = ingest_source(source, db_url)
+    first = ingest(source, db_url)
     before = [rows(db_url, m) for m in (Partner, Agreement, Contribution)]
-    second = ingest_source(source, db_url)
+    second = ingest(source, db_url)
     # nothing was rewritten: every row still names the first ingestion as its last writer
     assert [rows(db_url, m) for m in (Partner, Agreement, Contribution)] == before
     assert {c.ingestion_id for c in before[2]} == {first.ingestion_id}
@@ -217,11 +224,11 @@ def test_same_source_twice_changes_nothing(db_url, tmp_path):
 
 
 def test_later_drop_with_changed_amount_replaces_it(db_url, tmp_path):
-    first = ingest_source(base_source(tmp_path / "one"), db_url)
+    first = ingest(base_source(tmp_path / "one"), db_url)
     later = write_source(
         tmp_path / "two", contributions=CONTRIBUTIONS.replace("500,USD", "750,USD")
     )
-    result = ingest_source(later, db_url)  # agreements come from the database
+    result = ingest(later, db_url)  # agreements come from the database
     assert result.loaded["contributions"] == 2
     c1, c2 = sorted(rows(db_url, Contribution), key=lambda c: c.contribution_id)
     assert Decimal(str(c2.amount_usd)) == Decimal("750.00")
@@ -242,14 +249,14 @@ def test_later_drop_with_changed_amount_replaces_it(db_url, tmp_path):
 def test_unreadable_file_fails_and_leaves_database_untouched(
     db_url, tmp_path, name, content, problem
 ):
-    ingest_source(base_source(tmp_path / "one"), db_url)
+    ingest(base_source(tmp_path / "one"), db_url)
     before = [rows(db_url, m) for m in (Partner, Agreement, Contribution, Ingestion, Rejection)]
     src = tmp_path / "two"
     base_source(src, partners=PARTNERS + "P5,New,GOVERNMENT,,\n")
     target = src / name
     target.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(SourceError) as error:
-        ingest_source(str(src), db_url)
+        ingest(src, db_url)
     assert name in str(error.value) and problem in str(error.value)
     assert "\n" not in str(error.value)
     after = [rows(db_url, m) for m in (Partner, Agreement, Contribution, Ingestion, Rejection)]
@@ -258,6 +265,6 @@ def test_unreadable_file_fails_and_leaves_database_untouched(
 
 def test_cancelled_agreement_is_kept_and_flagged(db_url, tmp_path):
     agreements = AGREEMENTS + "A5,P2,Withdrawn,2024-07-01,EUR,MULTI,Cancelled\n"
-    ingest_source(base_source(tmp_path / "src", agreements=agreements), db_url)
+    ingest(base_source(tmp_path / "src", agreements=agreements), db_url)
     a5 = {a.agreement_id: a for a in rows(db_url, Agreement)}["A5"]
     assert a5.status == "cancelled"

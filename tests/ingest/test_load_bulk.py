@@ -41,7 +41,7 @@ def _schema(db_url: str) -> dict:
 
 
 def _validated(db_url: str, folder):
-    return validate(read_source(open_source(base_source(folder))), known_keys(db_url))
+    return validate(read_source(open_source(base_source(folder))), known_keys(get_engine(db_url)))
 
 
 def _dangling_insert_fails(db_url: str) -> None:
@@ -75,7 +75,7 @@ def test_large_batch_keeps_the_same_schema(db_url, tmp_path, monkeypatch):
     deferred = _tables_passed_to(monkeypatch, load_postgres, "foreign_keys_checked_once")
     before = _schema(db_url)
     assert before["contribution"] and before["agreement"]  # the schema declares indexes
-    result = load(_validated(db_url, tmp_path / "src"), db_url, bulk_min_rows=ALL_ROWS)
+    result = load(_validated(db_url, tmp_path / "src"), get_engine(db_url), bulk_min_rows=ALL_ROWS)
     assert result.loaded["contributions"] == 2
     assert _schema(db_url) == before
     _dangling_insert_fails(db_url)
@@ -89,7 +89,10 @@ def test_dangling_reference_fails_the_load_and_keeps_the_schema(db_url, tmp_path
     # one contribution first, so the failing load brings twice the rows the table holds
     # (the bulk path's condition, with at least bulk_min_rows of them)
     first = base_source(tmp_path / "one", contributions=CONTRIBUTIONS.rsplit("C2", 1)[0])
-    load(validate(read_source(open_source(first)), known_keys(db_url)), db_url)
+    load(
+        validate(read_source(open_source(first)), known_keys(get_engine(db_url))),
+        get_engine(db_url),
+    )
     before_schema = _schema(db_url)
     tables = (Partner, Agreement, Contribution, Ingestion, Rejection)
     before = [rows(db_url, table) for table in tables]
@@ -98,7 +101,7 @@ def test_dangling_reference_fails_the_load_and_keeps_the_schema(db_url, tmp_path
     contributions.loc[contributions.index[0], "agreement_id"] = "NO-SUCH-AGREEMENT"
     backend = db_url.split(":")[0].split("+")[0]
     with pytest.raises(IntegrityError, match=DANGLING[backend, bulk_min_rows]):
-        load(validated, db_url, bulk_min_rows=bulk_min_rows)
+        load(validated, get_engine(db_url), bulk_min_rows=bulk_min_rows)
     assert _schema(db_url) == before_schema
     assert [rows(db_url, table) for table in tables] == before
     _dangling_insert_fails(db_url)
@@ -119,8 +122,8 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given(
     bad_amount = f"contribution_id,agreement_id,source,amount,currency\nC1,A1,ITU,{quoted},USD\n"
     for attempt in ("first", "second"):
         folder = base_source(tmp_path / attempt, agreements=agreements, contributions=bad_amount)
-        validated = validate(read_source(open_source(folder)), known_keys(db_url))
-        load(validated, db_url, bulk_min_rows=bulk_min_rows)
+        validated = validate(read_source(open_source(folder)), known_keys(get_engine(db_url)))
+        load(validated, get_engine(db_url), bulk_min_rows=bulk_min_rows)
         assert [row.title for row in rows(db_url, Agreement)] == [TRICKY]
         values = [row.value for row in rows(db_url, Rejection) if row.column == "amount"]
         assert values and set(values) == {TRICKY}
@@ -130,6 +133,6 @@ def test_reingesting_what_is_there_keeps_indexes_and_foreign_keys(db_url, tmp_pa
     """The bulk path is for tables a load at least doubles: re-ingesting the same register
     writes no row (`tasks.ingest.upsert`) and rebuilds nothing."""
     rebuilt = _tables_passed_to(monkeypatch, load_bulk, "indexes_rebuilt")
-    load(_validated(db_url, tmp_path / "one"), db_url, bulk_min_rows=ALL_ROWS)
-    load(_validated(db_url, tmp_path / "two"), db_url, bulk_min_rows=ALL_ROWS)
+    load(_validated(db_url, tmp_path / "one"), get_engine(db_url), bulk_min_rows=ALL_ROWS)
+    load(_validated(db_url, tmp_path / "two"), get_engine(db_url), bulk_min_rows=ALL_ROWS)
     assert rebuilt == [["partner", "exchange_rate", "agreement", "contribution"], []]

@@ -6,7 +6,7 @@ from models.db import current_revision, get_engine, upgrade
 
 
 def test_upgrade_creates_every_table_and_is_idempotent(db_url):
-    upgrade(db_url)  # a second upgrade changes nothing
+    upgrade(get_engine(db_url))  # a second upgrade changes nothing
     tables = set(inspect(get_engine(db_url)).get_table_names())
     assert {
         "partner",
@@ -16,7 +16,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(db_url):
         "ingestion",
         "rejection",
     } <= tables
-    assert current_revision(db_url) == "0002"
+    assert current_revision(get_engine(db_url)) == "0002"
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):

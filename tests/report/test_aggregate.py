@@ -16,6 +16,7 @@ from tasks.report.aggregate import (
     agreements_in_year,
     compute_metrics,
 )
+from tests.conftest import at
 
 # (partner_id, name, partner_type, membership_category)
 PARTNERS = [
@@ -115,7 +116,7 @@ def breakdown(metrics_list) -> dict[str, tuple]:
 
 
 def test_hand_checked_year(dataset):
-    m = compute_metrics(dataset, 2024)
+    m = at(dataset, compute_metrics, 2024)
     assert m.year == 2024
     assert (m.agreements.signed, m.agreements.with_financial) == (5, 4)
     f = m.financial_usd
@@ -145,7 +146,7 @@ def test_hand_checked_year(dataset):
 
 
 def test_top_partners_sum_agreements_and_break_ties_by_name(dataset):
-    top = compute_metrics(dataset, 2024).top_financial_partners
+    top = at(dataset, compute_metrics, 2024).top_financial_partners
     # P1 has 1000.50 + 500.00 over two agreements, tying P4's 1500.50: "Alpha" before "Delta".
     assert [(t.rank, t.partner_id, t.name, t.partner_type, t.usd) for t in top] == [
         (1, "P1", "Alpha Gov", "GOVERNMENT", 1500.50),
@@ -154,7 +155,7 @@ def test_top_partners_sum_agreements_and_break_ties_by_name(dataset):
 
 
 def test_regions_and_priorities_list_every_code(dataset):
-    m = compute_metrics(dataset, 2024)
+    m = at(dataset, compute_metrics, 2024)
     total = 3501.25
     assert [b.code for b in m.by_region] == ["AFR", "AMS", "ARB", "ASP", "CIS", "EUR", "MULTI"]
     assert m.by_region[0].label == "Africa"
@@ -184,7 +185,7 @@ def test_regions_and_priorities_list_every_code(dataset):
 
 
 def test_trend_excludes_cancelled_and_years_outside_and_fills_zeros(dataset):
-    trend = compute_metrics(dataset, 2024).trend
+    trend = at(dataset, compute_metrics, 2024).trend
     assert [(t.year, t.agreements, t.itu_usd, t.partners_usd, t.total_usd) for t in trend] == [
         (2020, 1, 50.00, 0.0, 50.00),
         (2021, 0, 0.0, 0.0, 0.0),
@@ -195,7 +196,7 @@ def test_trend_excludes_cancelled_and_years_outside_and_fills_zeros(dataset):
 
 
 def test_year_over_year(dataset):
-    yoy = compute_metrics(dataset, 2024).year_over_year
+    yoy = at(dataset, compute_metrics, 2024).year_over_year
     assert yoy.previous_year == 2023
     assert yoy.agreements.model_dump() == {
         "current": 5,
@@ -214,7 +215,7 @@ def test_year_over_year(dataset):
 
 
 def test_year_without_agreements_is_all_zeros(dataset):
-    m = compute_metrics(dataset, 2022)
+    m = at(dataset, compute_metrics, 2022)
     assert (m.agreements.signed, m.agreements.with_financial) == (0, 0)
     assert m.financial_usd.model_dump() == dict.fromkeys(
         ("total", "partners", "itu", "partner_share", "itu_share"), 0.0
@@ -230,7 +231,7 @@ def test_year_without_agreements_is_all_zeros(dataset):
 
 def test_year_without_money_has_zero_shares(db_url):
     insert_records(db_url, PARTNERS[:1], [("A1", "P1", "2024-03-03", "ARB", "MULTI")])
-    m = compute_metrics(db_url, 2024)
+    m = at(db_url, compute_metrics, 2024)
     assert (m.agreements.signed, m.agreements.with_financial) == (1, 0)
     assert (m.financial_usd.total, m.financial_usd.partner_share) == (0.0, 0.0)
     assert (m.partners.total, m.partners.financial) == (1, 0)
@@ -246,7 +247,7 @@ def test_partner_with_only_itu_money_is_not_financial(db_url):
         [("A1", "P1", "2024-03-03", "ARB", "MULTI"), ("A2", "P2", "2024-04-04", "ARB", "MULTI")],
         [("A1", "ITU", "10.00"), ("A2", "PARTNER", "20.00")],
     )
-    m = compute_metrics(db_url, 2024)
+    m = at(db_url, compute_metrics, 2024)
     assert (m.partners.total, m.partners.financial, m.partners.financial_usd) == (2, 1, 20.0)
     assert m.agreements.with_financial == 2
     assert [t.partner_id for t in m.top_financial_partners] == ["P2"]
@@ -258,7 +259,7 @@ def test_top_list_keeps_ten_largest_ties_by_name(db_url):
     # P00 has the most; every other partner ties at 100.00.
     money = [(f"A{n:02}", "PARTNER", "900.00" if n == 0 else "100.00") for n in range(12)]
     insert_records(db_url, partners, agreements, money)
-    top = compute_metrics(db_url, 2024).top_financial_partners
+    top = at(db_url, compute_metrics, 2024).top_financial_partners
     assert [t.rank for t in top] == list(range(1, 11))
     assert top[0].name == "Name Z"
     # Ties come in name order (not partner_id order, which runs Y..O): X and Y fall out.
@@ -266,15 +267,15 @@ def test_top_list_keeps_ten_largest_ties_by_name(db_url):
 
 
 def test_cancelled_agreements_count_nowhere(dataset):
-    m = compute_metrics(dataset, 2024)
+    m = at(dataset, compute_metrics, 2024)
     assert "P6" not in [t.partner_id for t in m.top_financial_partners]
     assert m.partners.by_type["FINANCIAL_INSTITUTION"] == 0
     assert 9999.0 not in [b.financial_usd for b in m.by_region]
-    assert "A6" not in set(agreements_in_year(dataset, 2024)["agreement_id"])
+    assert "A6" not in set(at(dataset, agreements_in_year, 2024)["agreement_id"])
 
 
 def test_agreements_in_year_lists_each_with_its_money(dataset):
-    frame = agreements_in_year(dataset, 2024)
+    frame = at(dataset, agreements_in_year, 2024)
     assert list(frame.columns) == list(AGREEMENT_COLUMNS)
     assert list(frame["agreement_id"]) == ["A1", "A4", "A2", "A5", "A3"]
     first = frame.iloc[0]
@@ -290,7 +291,7 @@ def test_agreements_in_year_lists_each_with_its_money(dataset):
     assert list(frame["total_usd"]) == [1200.75, 0.0, 500.00, 1500.50, 300.00]
     assert frame["total_usd"].dtype == "float64"
     assert pd.isna(frame.iloc[4]["membership_category"])  # P2: not an ITU member
-    assert agreements_in_year(dataset, 2021).empty
+    assert at(dataset, agreements_in_year, 2021).empty
 
 
 def random_records(seed: int) -> tuple[list, list, list]:
@@ -321,15 +322,15 @@ def test_same_metrics_on_sqlite_and_postgresql(sqlite_url, pg_database):
     with get_engine(pg_database).begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    upgrade(pg_database)
+    upgrade(get_engine(pg_database))
     records = random_records(seed=17)
     for url in (sqlite_url, pg_database):
         insert_records(url, *records)
-    on_sqlite = compute_metrics(sqlite_url, 2024).model_dump()
-    assert on_sqlite == compute_metrics(pg_database, 2024).model_dump()
+    on_sqlite = at(sqlite_url, compute_metrics, 2024).model_dump()
+    assert on_sqlite == at(pg_database, compute_metrics, 2024).model_dump()
     counted = {a[0] for a in records[1] if a[2].startswith("2024") and a[5] == "active"}
     exact = sum(Decimal(usd) for agreement_id, _, usd in records[2] if agreement_id in counted)
     assert on_sqlite["financial_usd"]["total"] == float(exact)
     assert len(on_sqlite["top_financial_partners"]) == 10
-    frames = [agreements_in_year(url, 2024) for url in (sqlite_url, pg_database)]
+    frames = [at(url, agreements_in_year, 2024) for url in (sqlite_url, pg_database)]
     assert frames[0].equals(frames[1])

@@ -10,6 +10,7 @@ from models.db import get_engine
 from models.tables import Ingestion, Rejection
 from tasks.errors import PrmError
 from tasks.report.aggregate import REJECTION_COLUMNS, compute_metrics, rejections_of
+from tests.conftest import at
 
 
 def add_ingestion(db_url, ingestion_id: int, rejections=()) -> None:
@@ -61,7 +62,7 @@ REJECTIONS = [
 def test_data_quality_of_latest_or_given_ingestion(db_url):
     add_ingestion(db_url, 1, [("partners", "p.csv", 1, "no_exchange_rate")])
     add_ingestion(db_url, 2, REJECTIONS)
-    latest = compute_metrics(db_url, 2024).data_quality
+    latest = at(db_url, compute_metrics, 2024).data_quality
     assert latest.ingestion_id == 2
     assert latest.read == {"partners": 203, "agreements": 213, "contributions": 223,
                            "exchange_rates": 233}  # fmt: skip
@@ -76,27 +77,27 @@ def test_data_quality_of_latest_or_given_ingestion(db_url):
         "unknown_agreement": 0,
         "no_exchange_rate": 0,
     }
-    first = compute_metrics(db_url, 2024, ingestion_id=1).data_quality
+    first = at(db_url, compute_metrics, 2024, ingestion_id=1).data_quality
     assert (first.ingestion_id, first.read["partners"]) == (1, 103)
     assert first.rejections_by_reason["no_exchange_rate"] == 1
     assert sum(first.rejections_by_reason.values()) == 1
 
 
 def test_data_quality_without_ingestion_is_zeros(db_url):
-    quality = compute_metrics(db_url, 2024).data_quality
+    quality = at(db_url, compute_metrics, 2024).data_quality
     assert quality.ingestion_id is None
     assert quality.read == quality.loaded == quality.rejected == dict.fromkeys(ENTITIES, 0)
     assert quality.rejections_by_reason == dict.fromkeys(REASONS, 0)
     with pytest.raises(PrmError, match="ingestion 7"):
-        compute_metrics(db_url, 2024, ingestion_id=7)
+        at(db_url, compute_metrics, 2024, ingestion_id=7)
 
 
 def test_rejections_of_in_contract_order(db_url):
-    assert list(rejections_of(db_url, None).columns) == list(REJECTION_COLUMNS)
-    assert rejections_of(db_url, None).empty
+    assert list(at(db_url, rejections_of, None).columns) == list(REJECTION_COLUMNS)
+    assert at(db_url, rejections_of, None).empty
     add_ingestion(db_url, 1, [("partners", "p.csv", 1, "no_exchange_rate")])
     add_ingestion(db_url, 2, REJECTIONS)
-    frame = rejections_of(db_url, None)
+    frame = at(db_url, rejections_of, None)
     assert list(frame.columns) == list(REJECTION_COLUMNS)
     assert list(zip(frame["entity"], frame["file"], frame["row"], strict=True)) == [
         ("partners", "partners_a.csv", 3),
@@ -112,4 +113,4 @@ def test_rejections_of_in_contract_order(db_url):
         "-1",
         "invalid_value",
     ]
-    assert len(rejections_of(db_url, 1)) == 1
+    assert len(at(db_url, rejections_of, 1)) == 1

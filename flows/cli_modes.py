@@ -1,0 +1,98 @@
+"""How a `prm` command runs: in-process (the default) or as Prefect flow runs.
+
+Without PREFECT_API_URL every command runs the plain pipeline in this process and never
+imports Prefect: no temporary server, answers in seconds. With PREFECT_API_URL (or
+`--prefect`), `prm run`, `prm ingest` and `prm report` run the flows, so the runs appear in
+the Prefect UI. The last line of a command's output says which mode ran.
+
+Before any work, the command checks what it will use (`tasks.checks`), then builds its
+resources once and brings the schema up to date once.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tasks.config import Resources, Settings, build_resources
+
+# Prefect's console handlers: quiet unless --verbose (runs still log to the Prefect API/UI).
+QUIET_CONSOLE = (
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL",
+)
+# For every Prefect process prm starts (the temporary server included): no usage data.
+PREFECT_ENVIRONMENT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
+}
+
+
+def use_prefect(flag: bool) -> bool:
+    """Whether to run the flows: `--prefect`, or a Prefect API configured in the environment."""
+    return flag or bool(os.environ.get("PREFECT_API_URL"))
+
+
+def prefect_environment(verbose: bool) -> None:
+    """Set this process's environment for Prefect (inherited by a temporary server)."""
+    os.environ["DO_NOT_TRACK"] = "1"
+    for name, value in PREFECT_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    for name in QUIET_CONSOLE:
+        if verbose:
+            os.environ.pop(name, None)
+        else:
+            os.environ.setdefault(name, "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What a command will use, checked before any work in this order."""
+
+    year: int | None = None
+    source: str | None = None
+    upload: bool = False
+    database: bool = True
+    upgrade: bool = True  # off when the flow run brings the schema up to date itself
+
+
+def prepare(settings: Settings, checks: Checks) -> Resources:
+    """The command's resources, checked (each failure one line, in about a second), with the
+    schema brought up to date."""
+    from models.db import upgrade
+    from tasks import checks as check
+
+    if checks.year is not None:
+        check.check_year(checks.year)
+    resources = build_resources(settings)
+    if checks.source is not None:
+        check.check_source(checks.source, resources.store)
+    if checks.upload:
+        check.check_upload(resources.store)
+        check.check_credentials(resources.store)
+    if checks.database:
+        check.check_database(resources.engine)
+    if checks.upgrade:
+        upgrade(resources.engine)
+    return resources
+
+
+def run_flow(flow: Callable, database_url: str | None, verbose: bool, **parameters):
+    """Run a flow in this process against the Prefect API; (its result, the mode line).
+
+    A database URL from --db goes to the run through this process's environment
+    (PRM_DATABASE_URL), never as a flow parameter: parameters are stored and shown by the
+    Prefect UI, and the URL may hold a password.
+    """
+    prefect_environment(verbose)
+    if database_url:
+        os.environ["PRM_DATABASE_URL"] = database_url
+    state = flow(**parameters, return_state=True)
+    result = state.result()
+    api = os.environ.get("PREFECT_API_URL") or "a temporary Prefect server"
+    run_id = state.state_details.flow_run_id
+    return result, f"Mode: Prefect (flow run {run_id} on {api})"
+
+
+IN_PROCESS = "Mode: in-process (no Prefect; set PREFECT_API_URL or pass --prefect for flow runs)"

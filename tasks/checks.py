@@ -1,0 +1,88 @@
+"""Checks made before any work: each fails in about a second with one line naming the
+thing and the fix, instead of after a read, a load or a retry loop.
+
+The source exists and can be read, the bucket is set when uploading, the endpoint accepts
+the credentials, the database answers, the year is one a report can cover.
+"""
+
+import os
+import socket
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tasks.errors import PrmError, SourceError, StorageError
+from tasks.ingest.sources import is_s3_uri
+from tasks.storage import keys as s3keys
+from tasks.storage.client import ObjectStore, bucket_exists, s3_errors
+
+FIRST_YEAR = 2000  # the register holds nothing older
+PROBE_SECONDS = 1.0  # a database server that does not accept a connection in this is down
+
+
+def check_year(year: int, today: datetime | None = None) -> int:
+    """`year` if a report can cover it: from 2000 to the current calendar year."""
+    current = (today or datetime.now(UTC)).year
+    if year < FIRST_YEAR:
+        raise PrmError(f"year {year} is before {FIRST_YEAR}: the register starts in {FIRST_YEAR}")
+    if year > current:
+        raise PrmError(
+            f"year {year} is later than the current year {current}: "
+            "a report can only cover a year that has begun"
+        )
+    return year
+
+
+def check_upload(store: ObjectStore) -> str:
+    """The bucket to publish to: set (--bucket or PRM_S3_BUCKET) and a valid name."""
+    return s3keys.check_bucket(store.bucket)
+
+
+def check_credentials(store: ObjectStore) -> None:
+    """One listing call: the endpoint answers and accepts the credentials for the bucket.
+
+    A bucket that does not exist yet is fine: publishing creates it.
+    """
+    quick = replace(store, quick=True)
+    with s3_errors(quick, "checking the credentials"):
+        bucket_exists(quick.client, check_upload(store))
+
+
+def check_source(uri: str, store: ObjectStore) -> None:
+    """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
+    if is_s3_uri(uri):
+        try:
+            location = s3keys.parse_s3_uri(uri)
+        except StorageError as exc:
+            raise SourceError(f"{uri}: {exc}") from None
+        probe = replace(store, bucket=location.bucket, quick=True)
+        with s3_errors(probe, f"opening the source {uri}", SourceError):
+            probe.client.list_objects_v2(Bucket=location.bucket, Prefix=location.prefix, MaxKeys=1)
+        return
+    folder = Path(uri)
+    if not folder.is_dir():
+        raise SourceError(f"{uri}: source folder not found (give --source an existing folder)")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise SourceError(f"{uri}: source folder cannot be read (check its permissions)")
+
+
+def check_database(engine: Engine) -> None:
+    """The database answers a trivial query (a server that is down fails within a second)."""
+    url = engine.url
+    shown = url.render_as_string(hide_password=True)
+    fix = "check --db or PRM_DATABASE_URL"
+    if url.get_backend_name() == "postgresql" and url.host and not url.host.startswith("/"):
+        try:
+            socket.create_connection((url.host, url.port or 5432), PROBE_SECONDS).close()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise PrmError(f"database {shown} does not answer ({reason}): {fix}") from None
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", exc)).split())[:200]
+        raise PrmError(f"database {shown} refused the connection ({reason}): {fix}") from None

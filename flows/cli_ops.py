@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, one_line_errors
-from flows.prefect_api import api_url, check_credentials
+from flows.prefect_api import check_credentials
 from tasks.config import get_settings
 from tasks.errors import PrmError
 
@@ -43,7 +43,7 @@ def prune(
         except ValueError as exc:
             raise PrmError(f"--older-than: {exc}") from None
         settings = get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
-        with_prefect = bool(api_url())
+        with_prefect = bool(os.environ.get("PREFECT_API_URL"))  # else Prefect is not used
         if with_prefect:
             check_credentials()
         plan = make_plan(cutoff, settings, with_prefect, bucket_runs)

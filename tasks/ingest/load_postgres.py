@@ -176,11 +176,11 @@ def _copy_column(values: pd.Series, column: Column) -> list[str]:
     if pd.api.types.is_datetime64_any_dtype(values):
         # few distinct days: format each once
         codes, days = pd.factorize(values.to_numpy(dtype="datetime64[D]"))
-        text = np.array([str(day)[:10] for day in days], dtype=object)[codes]
+        text = _per_code(codes, [str(day)[:10] for day in days])
     elif pd.api.types.is_integer_dtype(values):
         # ids, counts: few distinct values (one ingestion id), format each once
         codes, distinct = pd.factorize(values)
-        text = np.array([str(value) for value in distinct], dtype=object)[codes]
+        text = _per_code(codes, [str(value) for value in distinct])
     elif isinstance(column.type, Numeric):  # Decimal as written: nothing to escape
         text = values.to_numpy(dtype=object, na_value=COPY_NULL)
         text = np.array(list(map(str, text)), dtype=object)
@@ -194,6 +194,15 @@ def _copy_column(values: pd.Series, column: Column) -> list[str]:
         text = text.copy()  # may be a read-only view of the frame's own array
         text[missing] = COPY_NULL
     return text.tolist()
+
+
+def _per_code(codes: np.ndarray, distinct: list[str]) -> np.ndarray:
+    """The text of each row from `pd.factorize`'s codes and the text of each distinct value.
+
+    A missing value has code -1: it indexes the NULL appended last (a column may hold
+    nothing else, e.g. the rate dates of a drop whose contributions are all in USD).
+    """
+    return np.array([*distinct, COPY_NULL], dtype=object)[codes]
 
 
 def _present(text: np.ndarray, missing: np.ndarray | None) -> np.ndarray:

@@ -18,6 +18,7 @@ from fnmatch import fnmatch
 import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from models.codes import ENTITIES
 from tasks.errors import SourceError
@@ -216,16 +217,45 @@ def _read_workbook(name: str, content: bytes) -> list[tuple[str, pd.DataFrame]]:
             entity = normalise_header(sheet.title)
             if entity not in ENTITIES:
                 continue
-            rows = list(sheet.iter_rows(values_only=True))
-            if not rows:
-                raise SourceError(f"{name} [{sheet.title}]: empty sheet, expected a header row")
-            body = [[_cell_text(v) for v in row] for row in rows[1:]]
-            frame = pd.DataFrame(body, columns=list(rows[0]), dtype=object)
-            # spreadsheet row numbers: the header is row 1, so the first data row is row 2
-            found.append((entity, _conform(f"{name} [{sheet.title}]", entity, frame, first_row=2)))
+            label = f"{name} [{sheet.title}]"
+            try:
+                frame = _sheet_frame(label, sheet)
+            except SourceError:
+                raise
+            except Exception as exc:  # a damaged sheet: XML, zip and openpyxl errors alike
+                problem = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                raise SourceError(f"{label}: not a readable .xlsx sheet ({problem})") from exc
+            found.append((entity, _conform(label, entity, frame, first_row=0)))
     finally:
         workbook.close()
     return found
+
+
+def _sheet_frame(label: str, sheet: ReadOnlyWorksheet) -> pd.DataFrame:
+    """The sheet's rows below its header (row 1) as text, indexed by spreadsheet row number.
+
+    Only the rows and cells the file holds are read, each row cut to the header's width: the
+    sheet's declared dimensions are ignored. A sheet formatted over whole rows or columns
+    declares `A1:XFD1048576`, and openpyxl would pad every row to 16 384 cells and yield
+    every row up to the last declared one (a 5 KB file could ask for 128 GB).
+    """
+    sheet.reset_dimensions()
+    header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+    if header is None:
+        raise SourceError(f"{label}: empty sheet, expected a header row")
+    columns = list(header)
+    while columns and columns[-1] is None:
+        columns.pop()
+    numbers, body = [], []
+    if columns:  # else no column at all: `_conform` names the missing ones
+        width = len(columns)
+        for number, row in enumerate(
+            sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
+        ):
+            if any(value is not None for value in row):
+                numbers.append(number)
+                body.append([_cell_text(value) for value in row])
+    return pd.DataFrame(body, columns=columns, index=numbers, dtype=object)
 
 
 def _cell_text(value: object) -> str:

@@ -11,10 +11,14 @@ from decimal import Decimal
 from sqlalchemy import Column, Index, Numeric
 from sqlmodel import Field, SQLModel
 
-# Precision of stored money: up to 10^16 in any currency, to the cent.
-MONEY = Numeric(18, 2)
-# Exchange rates: units of a currency per 1 USD (e.g. 0.9234 EUR, 15812.5 VND).
-RATE = Numeric(20, 8)
+# At most 15 significant digits: what SQLite's REAL (a binary double) holds exactly, so every
+# value and its cents are the same on both databases (migration 0003). Validation rejects
+# larger values with a reason (its bounds are read from these columns).
+# Money: up to 9 999 999 999 999.99 in any currency, to the cent.
+MONEY = Numeric(15, 2)
+# Exchange rates: units of a currency per 1 USD (e.g. 0.9234 EUR, 15812.5 VND), up to
+# 9 999 999.99999999.
+RATE = Numeric(15, 8)
 
 
 class Partner(SQLModel, table=True):

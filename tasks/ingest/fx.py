@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from models.codes import BASE_CURRENCY
+from models.tables import RATE
 from tasks.money import to_usd
 
 _NS = "datetime64[ns]"
-RATE_SCALE = 10**8  # rates have at most 8 decimals (Numeric(20, 8))
+RATE_SCALE = 10**RATE.scale  # rates have at most 8 decimals (the column's scale)
 # (2 A RATE_SCALE + R) stays below 2**63 when R < 2**62 and A < FAST_MAX_CENTS
 MAX_FAST_RATE = 2**62
 FAST_MAX_CENTS = 2**62 // (2 * RATE_SCALE)

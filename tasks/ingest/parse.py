@@ -19,10 +19,15 @@ import pandas as pd
 
 from models.codes import lookup_table
 
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# Digits are ASCII 0-9 only: `\d` and `Decimal` also accept every script's digits (Arabic-Indic
+# "١٠٠", full-width "１００"), which the contract's formats do not have.
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # plain decimal, or comma thousands separators; an optional minus so "-5" reads as a number
 # that is then refused as "not > 0" rather than as "not a number"
-_NUMBER = re.compile(r"^-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$")
+_NUMBER = re.compile(r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$")
+# Control characters no cell may hold: all but tab, line feed and carriage return (text a
+# quoted CSV field or a wrapped title may carry). PostgreSQL cannot store NUL at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 _COUNTRY = _CURRENCY
 _SPACES = re.compile(r"\s+")
@@ -116,6 +121,34 @@ def is_currency(values: pd.Series) -> pd.Series:
 def is_country(values: pd.Series) -> pd.Series:
     """True where the text looks like an ISO 3166-1 alpha-3 code (three letters)."""
     return per_distinct(values, lambda text: bool(_COUNTRY.match(text))).astype(bool)
+
+
+def has_control(values: pd.Series) -> np.ndarray:
+    """True where the cell holds a control character (NUL, ESC, ...; not tab or line breaks)."""
+    text = texts(values)
+    if not _CONTROL.search("".join(text)):  # the usual case: one scan of the whole column
+        return np.zeros(len(text), dtype=bool)
+    return np.fromiter((bool(_CONTROL.search(cell)) for cell in text), bool, len(text))
+
+
+def is_visible_key(values: pd.Series) -> np.ndarray:
+    """True where every character of the key is printable: no control character, no
+    invisible one (zero-width space, bidirectional override, soft hyphen, byte order mark)
+    and no separator but the ordinary space. Two keys that look the same are the same key."""
+    text = texts(values)
+    return np.fromiter(map(str.isprintable, text), bool, len(text))
+
+
+def shown(text: str, limit: int, keep: str = "") -> str:
+    """`text` as it is safe to show and store: characters that are not printable (but those
+    in `keep`) written as escapes (`\\x00`, `\\u200b`), cut to at most `limit` characters
+    (a cut text ends in "...")."""
+    head = text[: limit + 1]
+    if not head.isprintable():
+        head = "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in head)
+    if len(head) > limit or len(text) > limit:
+        return head[: max(limit - 3, 0)] + "..."
+    return head
 
 
 def text_lengths(values: pd.Series) -> pd.Series:

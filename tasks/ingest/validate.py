@@ -8,9 +8,11 @@ are read in one pass (`parse.read_numbers`) and amounts converted to USD in whol
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Column
 
 from models.codes import (
     AGREEMENT_STATUSES,
@@ -21,7 +23,7 @@ from models.codes import (
     PRIORITIES,
     REGIONS,
 )
-from models.tables import Agreement, Contribution, ExchangeRate, Partner
+from models.tables import Agreement, Contribution, ExchangeRate, Partner, Rejection
 from tasks.ingest import parse
 from tasks.ingest.fx import convert_to_usd
 from tasks.ingest.read import COLUMNS, RawRecords
@@ -46,8 +48,27 @@ STORED_AS_GIVEN = {
     "contributions": ["contribution_id", "agreement_id"],
     "exchange_rates": [],
 }
-MONEY_PLACES, MONEY_DIGITS = 2, 16  # Numeric(18, 2)
-RATE_PLACES, RATE_DIGITS = 8, 12  # Numeric(20, 8)
+# Keys and references, which must be visible text (`parse.is_visible_key`).
+IDENTIFIERS = {
+    "partners": ["partner_id"],
+    "agreements": ["agreement_id", "partner_id"],
+    "contributions": ["contribution_id", "agreement_id"],
+    "exchange_rates": [],
+}
+
+
+def _digits(column: Column) -> tuple[int, int]:
+    """(decimal places, digits before the point) a Numeric column holds."""
+    numeric = column.type
+    return numeric.scale, numeric.precision - numeric.scale
+
+
+# What fits the columns (models/tables.py): larger values are rejected, never rounded and
+# never left for the database to refuse (PostgreSQL) or to store approximately (SQLite).
+MONEY_PLACES, MONEY_DIGITS = _digits(Contribution.__table__.c.amount)
+RATE_PLACES, RATE_DIGITS = _digits(ExchangeRate.__table__.c.units_per_usd)
+USD_PLACES, USD_DIGITS = _digits(Contribution.__table__.c.amount_usd)
+USD_MAX = Decimal(10) ** USD_DIGITS - Decimal(1).scaleb(-USD_PLACES)  # 9999999999999.99
 
 
 @dataclass
@@ -114,6 +135,15 @@ class Verdicts:
     def invalid(self, column: str, bad: pd.Series | np.ndarray, what: str) -> None:
         self.flag(self.present(column) & _mask(bad), "invalid_value", column, f"{column} {what}")
 
+    def unreadable_text(self) -> None:
+        """Control characters in any cell, invisible characters in keys and references."""
+        for column in COLUMNS[self.entity]:
+            control = parse.has_control(self.frame[column])
+            self.invalid(column, control, "contains a control character")
+        for column in IDENTIFIERS[self.entity]:
+            invisible = ~parse.is_visible_key(self.frame[column])
+            self.invalid(column, invisible, "contains an invisible or control character")
+
     def too_long(self) -> None:
         table = TABLES[self.entity].__table__
         for column in STORED_AS_GIVEN[self.entity]:
@@ -138,16 +168,24 @@ class Verdicts:
         return pd.DataFrame(
             {
                 "entity": self.entity,
-                "file": frame["_file"],
+                "file": _storable(frame["_file"], "file"),
                 "row": frame["_row"].astype(int),
-                "key": frame[key_column].replace("", None),
+                "key": _storable(frame[key_column], "key").replace("", None),
                 "column": self.column[bad],
-                "value": values.replace("", None),
+                "value": _storable(values.fillna(""), "value").replace("", None),
                 "reason": self.reason[bad],
                 "message": self.message[bad],
             },
             columns=REJECTION_COLUMNS,
         ).reset_index(drop=True)
+
+
+def _storable(values: pd.Series, column: str) -> pd.Series:
+    """Cells of a rejection as its `column` stores them: cut to the column's length, what is
+    not printable escaped but tabs and line breaks (a rejected 16 MB cell, or one holding
+    NUL or a zero-width space, is recorded and visible, not refused by the database)."""
+    length = Rejection.__table__.c[column].type.length
+    return parse.per_distinct(values, lambda text: parse.shown(text, length, keep="\t\n\r"))
 
 
 def validate(raw: RawRecords, known: Known) -> Validated:
@@ -188,6 +226,7 @@ def _union(known: pd.DataFrame, new: pd.DataFrame, key: str | list[str]) -> pd.D
 def _partners(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v = Verdicts("partners", frame)
     v.missing()
+    v.unreadable_text()
     v.too_long()
     partner_type = parse.parse_code(frame["partner_type"], PARTNER_TYPES)
     v.invalid("partner_type", partner_type.isna(), "is not a code or label of table A")
@@ -211,6 +250,7 @@ def _partners(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _exchange_rates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v = Verdicts("exchange_rates", frame)
     v.missing()
+    v.unreadable_text()
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     valid_from = parse.parse_date(frame["valid_from"])
     v.invalid("valid_from", valid_from.isna(), "is not a date YYYY-MM-DD")
@@ -231,6 +271,7 @@ def _exchange_rates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _agreements(frame: pd.DataFrame, partner_ids: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     v = Verdicts("agreements", frame)
     v.missing()
+    v.unreadable_text()
     v.too_long()
     signed_on = parse.parse_date(frame["signed_on"])
     v.invalid("signed_on", signed_on.isna(), "is not a date YYYY-MM-DD")
@@ -263,6 +304,7 @@ def _contributions(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     v = Verdicts("contributions", frame)
     v.missing()
+    v.unreadable_text()
     v.too_long()
     source = parse.upper(frame["source"])
     v.invalid("source", ~source.isin(CONTRIBUTION_SOURCES), "is not PARTNER or ITU")
@@ -276,6 +318,13 @@ def _contributions(
     converted = convert_to_usd(cents[v.ok], currency[v.ok], signed_on[v.ok], rates)
     no_rate = converted["units_per_usd"].isna().reindex(frame.index, fill_value=False)
     v.flag(no_rate, "no_exchange_rate", "currency", "no rate on or before the signing date")
+    usd = converted["amount_usd"].to_numpy(dtype=object)
+    too_large = pd.Series([u is not None and u > USD_MAX for u in usd], index=converted.index)
+    v.invalid(
+        "amount",
+        too_large.reindex(frame.index, fill_value=False),
+        f"in USD is over {USD_MAX:,}, the largest amount stored",
+    )
     ok = frame[v.ok]
     rows = converted.loc[ok.index].assign(
         contribution_id=ok["contribution_id"],

@@ -16,7 +16,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(db_url):
         "ingestion",
         "rejection",
     } <= tables
-    assert current_revision(get_engine(db_url)) == "0002"
+    assert current_revision(get_engine(db_url)) == "0003"
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from models.db import get_engine
 from models.tables import Agreement, Contribution, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.errors import SourceError
+from tasks.ingest.load import IngestResult
+from tasks.ingest.sources import open_source
 from tasks.pipeline import ingest_source
 from tests.faults.corpus import REGISTER, Case, cases
 
@@ -41,6 +43,10 @@ def write(folder: Path, files: dict[str, str | bytes]) -> str:
     return str(folder)
 
 
+def ingest(source: str, db_url: str) -> IngestResult:
+    return ingest_source(open_source(source), get_engine(db_url))
+
+
 def snapshot(db_url: str) -> list[list]:
     with get_engine(db_url).connect() as connection:
         return [connection.execute(select(table)).all() for table in TABLES]
@@ -63,7 +69,7 @@ def read_in_child(source: str) -> dict:
 @pytest.fixture
 def registered(db_url, tmp_path) -> str:
     """The database holding the clean register."""
-    result = ingest_source(write(tmp_path / "register", REGISTER), db_url)
+    result = ingest(write(tmp_path / "register", REGISTER), db_url)
     assert sum(result.rejected.values()) == 0
     return db_url
 
@@ -86,13 +92,13 @@ def test_fault_case(registered, tmp_path, name):
         assert read_in_child(source)["peak_mb"] <= case.peak_mb
     if case.failed:
         with pytest.raises(SourceError) as error:
-            ingest_source(source, db_url)
+            ingest(source, db_url)
         message = str(error.value)
         assert case.failed in message and any(file in message for file in case.files)
         assert "\n" not in message
         assert snapshot(db_url) == before
         return
-    result = ingest_source(source, db_url)
+    result = ingest(source, db_url)
     got = result.rejections
     found = list(zip(got.entity, got.row, got.column, got.reason, strict=True))
     assert found == case.rejected, got.to_string()
@@ -115,13 +121,13 @@ def stored_contribution(db_url: str, key: str):
 
 
 def test_largest_amount_is_stored_to_the_cent(registered, tmp_path):
-    ingest_source(write(tmp_path / "drop", CASES["largest_amount"].files), registered)
+    ingest(write(tmp_path / "drop", CASES["largest_amount"].files), registered)
     c9 = stored_contribution(registered, "C9")
     assert Decimal(str(c9.amount)) == Decimal(str(c9.amount_usd)) == Decimal("9999999999999.99")
 
 
 def test_usd_only_drop_is_stored_without_a_rate_date(registered, tmp_path):
-    ingest_source(write(tmp_path / "drop", CASES["usd_only_drop"].files), registered)
+    ingest(write(tmp_path / "drop", CASES["usd_only_drop"].files), registered)
     c9 = stored_contribution(registered, "C9")
     assert (Decimal(str(c9.amount_usd)), c9.rate_valid_from) == (Decimal(100), None)
 
@@ -136,6 +142,6 @@ def test_usd_only_drop_is_stored_without_a_rate_date(registered, tmp_path):
     ],
 )
 def test_rejected_value_is_stored_visible_and_cut(registered, tmp_path, name, value):
-    ingest_source(write(tmp_path / "drop", CASES[name].files), registered)
+    ingest(write(tmp_path / "drop", CASES[name].files), registered)
     with get_engine(registered).connect() as connection:
         assert connection.scalars(select(Rejection.value)).all() == [value]

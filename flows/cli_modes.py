@@ -10,7 +10,8 @@ resources once and brings the schema up to date once.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tasks.config import Resources, Settings, build_resources
@@ -86,13 +87,27 @@ def run_flow(flow: Callable, database_url: str | None, verbose: bool, **paramete
     Prefect UI, and the URL may hold a password.
     """
     prefect_environment(verbose)
-    if database_url:
-        os.environ["PRM_DATABASE_URL"] = database_url
-    state = flow(**parameters, return_state=True)
+    with database_in_environment(database_url):
+        state = flow(**parameters, return_state=True)
     result = state.result()
     api = os.environ.get("PREFECT_API_URL") or "a temporary Prefect server"
     run_id = state.state_details.flow_run_id
     return result, f"Mode: Prefect (flow run {run_id} on {api})"
+
+
+@contextmanager
+def database_in_environment(database_url: str | None) -> Iterator[None]:
+    """PRM_DATABASE_URL set to `database_url` (when given) for the duration, then restored."""
+    before = os.environ.get("PRM_DATABASE_URL")
+    if database_url:
+        os.environ["PRM_DATABASE_URL"] = database_url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PRM_DATABASE_URL", None)
+        else:
+            os.environ["PRM_DATABASE_URL"] = before
 
 
 IN_PROCESS = "Mode: in-process (no Prefect; set PREFECT_API_URL or pass --prefect for flow runs)"

@@ -25,6 +25,25 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prm-prefect-home-")
 os.environ.pop("PREFECT_API_URL", None)
 
 
+SERVICE_FIXTURES = {"pg_database", "s3_server", "prefect_api"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a service (PostgreSQL, the S3 server, a Prefect API) as
+    `integration`, so `-m "not integration and not e2e"` is the fast in-memory/SQLite set."""
+    for item in items:
+        on_postgres = getattr(item, "callspec", None) and "postgresql" in item.callspec.id
+        if on_postgres or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch) -> None:
+    """prm's data folder (default SQLite file, bundles, rejection CSVs) in the test's own
+    tmp_path: a command or flow run without --db/--out writes nothing inside the checkout."""
+    monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "var"))
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
     """A temporary Prefect server for the whole session (it starts in 15-25 s here)."""

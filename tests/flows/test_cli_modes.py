@@ -1,0 +1,116 @@
+"""Which mode a `prm` command runs in: in-process without Prefect, or the flows with it.
+
+Without PREFECT_API_URL nothing of Prefect is imported (checked in a real `prm` process);
+with `--prefect` the flows run against the Prefect API, and a --db password never reaches
+the flow runs' stored parameters nor their logs. An s3:// source is read through the run's
+own endpoint (`--endpoint-url` wins over the environment) in both modes.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.cli_modes import use_prefect
+from tests.flows.test_flows import write_tiny_source
+
+PROJECT = Path(__file__).resolve().parents[2]
+SAMPLE = str(PROJECT / "data" / "sample")
+PASSWORD = "s3cret-not-for-prefect"
+
+
+def prm(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_mode_follows_the_flag_and_prefect_api_url(monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert not use_prefect(False) and use_prefect(True)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert use_prefect(False)
+
+
+def test_in_process_run_never_imports_prefect(tmp_path):
+    """`prm run` as a user starts it, with Python's import log: no module of Prefect."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PRM_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(PROJECT)}
+    source = write_tiny_source(tmp_path / "src")
+    command = [sys.executable, "-X", "importtime", "-m", "flows.cli", "run", "--source"]
+    command += [str(source), "--year", "2024", "--no-upload", "--out", str(tmp_path / "b")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+    assert "pandas" in imported and "boto3" in imported  # the log is complete
+    assert not [name for name in imported if name.split(".")[0] == "prefect"]
+    assert done.stdout.splitlines()[-1].startswith("Mode: in-process (no Prefect")
+    assert (tmp_path / "b" / "manifest.json").is_file()
+
+
+@pytest.mark.integration
+def test_run_with_prefect_keeps_the_db_password_off_the_api(
+    prefect_api, pg_database, tmp_path, monkeypatch
+):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    db = pg_database.replace("postgres@", f"postgres:{PASSWORD}@", 1)
+    source = str(write_tiny_source(tmp_path / "src"))
+    out = tmp_path / "bundle"
+    result = prm(
+        "run", "--prefect", "--source", source, "--year", "2024", "--db", db,
+        "--no-upload", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("Mode: Prefect (flow run ")
+    assert json.loads((out / "metrics.json").read_text())["agreements"]["signed"] == 3
+    run_id = last.split("flow run ", 1)[1].split(" ", 1)[0]
+    with get_client(sync_client=True) as client:
+        parent = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])
+            )
+        )
+        runs = [*parent, *children]
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id for r in runs]))
+        )
+    assert {r.name for r in runs} and len(runs) == 3  # monthly-report, ingest, report
+    assert parent[0].parameters["source"] == source and parent[0].parameters["db_url"] == ""
+    stored = json.dumps([r.parameters for r in runs]) + "".join(log.message for log in logs)
+    assert logs and PASSWORD not in stored
+    assert os.environ.get("PRM_DATABASE_URL") != db  # set for the run only
+
+
+@pytest.mark.integration
+def test_s3_source_is_read_at_the_endpoint_of_the_run(prefect_api, s3_store, tmp_path, monkeypatch):
+    client = s3_store.client
+    client.create_bucket(Bucket=s3_store.bucket)
+    for path in write_tiny_source(tmp_path / "src").iterdir():
+        client.upload_file(str(path), s3_store.bucket, f"incoming/{path.name}")
+    monkeypatch.setenv("PRM_S3_ENDPOINT_URL", "http://127.0.0.1:9")  # wrong: the flag must win
+    monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "var"))
+    source = f"s3://{s3_store.bucket}/incoming/"
+    for mode, db in (("in-process", "a"), ("--prefect", "b")):
+        args = ["run", "--source", source, "--year", "2024", "--endpoint-url"]
+        args += [s3_store.endpoint_url, "--db", f"sqlite:///{tmp_path / db}.db"]
+        args += ["--out", str(tmp_path / db)] + ([mode] if mode == "--prefect" else [])
+        result = prm(*args)
+        assert result.exit_code == 0, (mode, result.output)
+        metrics = json.loads((tmp_path / db / "metrics.json").read_text())
+        assert metrics["data_quality"]["read"]["agreements"] == 5
+        assert f"s3://{s3_store.bucket}/reports/2024/" in result.stdout

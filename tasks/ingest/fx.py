@@ -13,6 +13,7 @@ more than 8 decimals (none after validation), go through `to_usd` itself.
 """
 
 from decimal import Decimal
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -116,11 +117,12 @@ def convert_to_usd(
     units[~is_usd] = found["units_per_usd"].to_numpy(dtype=object)
     valid_from = pd.Series(pd.NaT, index=currency.index, dtype=_NS)
     valid_from[~is_usd] = found["rate_valid_from"]
-    has_rate = np.fromiter((isinstance(u, Decimal) for u in units), bool, len(units))
+    has_rate = is_usd.copy()
+    has_rate[~is_usd] = found["units_per_usd"].notna().to_numpy(dtype=bool)
     units[~has_rate] = None
     usd = np.full(len(units), None, dtype=object)
     cents = usd_cents(amount_cents.to_numpy(dtype=np.int64)[has_rate], units[has_rate])
-    usd[has_rate] = [Decimal(c).scaleb(-2) for c in cents]
+    usd[has_rate] = list(map(Decimal.scaleb, map(Decimal, cents), repeat(-2)))
     return pd.DataFrame(
         {
             "units_per_usd": pd.Series(units, index=currency.index, dtype=object),

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Column,
@@ -302,9 +303,10 @@ def _insert_sqlite(connection: Connection, statement: Insert, rows: pd.DataFrame
 def _sqlite_values(values: pd.Series, column: Column) -> list:
     """A column as the driver stores it through SQLAlchemy: dates as ISO text, Numeric as
     float (SQLAlchemy's own conversion for SQLite), missing values as None."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.strftime("%Y-%m-%d")
-        return text.astype(object).where(values.notna(), None).tolist()
+    if pd.api.types.is_datetime64_any_dtype(values):  # formatted once per distinct date
+        codes, days = pd.factorize(values)
+        text = np.array([*days.strftime("%Y-%m-%d"), None], dtype=object)
+        return text[codes].tolist()  # code -1 (missing) takes the None at the end
     if isinstance(column.type, Numeric):
         cells = values.to_numpy(dtype=object)
         if not column.nullable:  # validation let no missing value through

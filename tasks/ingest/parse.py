@@ -6,6 +6,10 @@ where the text is not valid, so validation can flag exactly the rows that fail.
 Speed (a million rows): pandas' `.str` methods on Python-backed strings cost about 1 s per
 column and operation, so low-cardinality columns (codes, currencies) are parsed once per
 distinct value (`per_distinct`), and number columns in one pass of plain list comprehensions.
+Columns of Arrow text (`read_csv.TEXT`, what reading gives) are looked at by pyarrow's
+kernels instead, without a Python string per cell: emptiness, distinct values, and the
+number columns when all their text is ASCII (where pyarrow's regular expressions and
+Python's agree on what a digit is).
 """
 
 import re
@@ -16,8 +20,11 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from models.codes import lookup_table
+from tasks.ingest.read_csv import TEXT
 
 # Digits are ASCII 0-9 only: `\d` and `Decimal` also accept every script's digits (Arabic-Indic
 # "١٠٠", full-width "１００"), which the contract's formats do not have.
@@ -38,9 +45,61 @@ def texts(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value="")
 
 
+def arrow_text(values: pd.Series) -> pa.Array | None:
+    """The cells of a column of Arrow text with no missing value, as one Arrow array; None
+    for any other column."""
+    if values.dtype != TEXT:
+        return None
+    cells = values.array._pa_array
+    return None if cells.null_count else cells.combine_chunks()
+
+
+def filled(values: pd.Series) -> np.ndarray:
+    """True where the cell is not empty."""
+    cells = arrow_text(values)
+    if cells is not None:
+        return pc.greater(pc.binary_length(cells), 0).to_numpy(zero_copy_only=False)
+    return texts(values) != ""
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Code of each cell (its position in the distinct texts), and the distinct texts."""
+    cells = arrow_text(values)
+    if cells is None:
+        codes, uniques = pd.factorize(texts(values))
+        return codes, list(uniques)
+    encoded = pc.dictionary_encode(cells)
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def repeated(values: pd.Series) -> np.ndarray:
+    """True for every cell whose text an earlier cell already had (missing cells: False)."""
+    cells = arrow_text(values)
+    if cells is None:
+        return (values.duplicated(keep="first") & values.notna()).to_numpy(dtype=bool)
+    codes = pc.dictionary_encode(cells).indices.to_numpy(zero_copy_only=False)
+    first = np.zeros(len(codes), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return ~first
+
+
+def looked_up(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """`table`'s value at each key (`table` indexed by unique keys), missing where it has
+    none: `keys.map(table)`, by pyarrow's hash lookup for a column of Arrow text."""
+    cells = arrow_text(keys)
+    if cells is None:
+        return keys.map(table)
+    known = pa.array(table.index.to_numpy(dtype=object), cells.type)
+    position = pc.index_in(cells, value_set=known).to_numpy(zero_copy_only=False)
+    found = ~np.isnan(position)
+    values = pd.Series(np.full(len(keys), np.nan), index=keys.index).astype(table.dtype)
+    values[found] = table.to_numpy()[position[found].astype(np.int64)]
+    return values
+
+
 def per_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
     """`function` of every cell, computed once per distinct text (for low-cardinality columns)."""
-    codes, uniques = pd.factorize(texts(values))
+    codes, uniques = _factorized(values)
     results = np.empty(len(uniques), dtype=object)
     results[:] = [function(text) for text in uniques]
     return pd.Series(results[codes], index=values.index, dtype=object)
@@ -80,37 +139,81 @@ class Numbers:
     positive: np.ndarray  # bool: valid and greater than 0 (no minus, some digit 1-9)
     whole_digits: np.ndarray  # digits before the point, leading zeros not counted
     places: np.ndarray  # digits after the point
-    plain: list[str]  # the text without thousands commas
-    parts: list[tuple[str, str, str]]  # plain without its sign, partitioned at the point
+    plain: list[str] | pa.Array  # the text without thousands commas
+    whole: list[str] | pa.Array  # plain without its sign, before the point
+    fraction: list[str] | pa.Array  # after the point ("" without one)
 
     def decimals(self, rows: np.ndarray | None = None) -> pd.Series:
         """Decimal values of the valid rows (of `rows` too, when given); None elsewhere."""
         take = self.valid if rows is None else self.valid & rows
         parsed = np.full(len(self.valid), None, dtype=object)
-        parsed[take] = [Decimal(self.plain[i]) for i in np.flatnonzero(take)]
+        parsed[take] = list(map(Decimal, _picked(self.plain, np.flatnonzero(take))))
         return pd.Series(parsed)
 
     def scaled(self, places: int, rows: np.ndarray) -> np.ndarray:
         """value x 10**places as int64 for `rows` (positive, at most `places` decimals, and
         small enough: whole_digits + places <= 18); 0 elsewhere. Exact: integer text only."""
         out = np.zeros(len(self.valid), dtype=np.int64)
-        take = np.flatnonzero(rows & self.positive).tolist()
-        parts = self.parts
-        out[take] = [int(parts[i][0] + parts[i][2].ljust(places, "0")) for i in take]
+        take = np.flatnonzero(rows & self.positive)
+        if isinstance(self.whole, pa.Array):
+            fraction = pc.utf8_rpad(self.fraction.take(take), width=places, padding="0")
+            none = pa.scalar("", self.whole.type)
+            digits = pc.binary_join_element_wise(self.whole.take(take), fraction, none)
+            out[take] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+            return out
+        whole, fraction = self.whole, self.fraction
+        out[take] = [int(whole[i] + fraction[i].ljust(places, "0")) for i in take.tolist()]
         return out
+
+
+def _picked(text: list[str] | pa.Array, rows: np.ndarray) -> list[str]:
+    """The texts of `rows`, as Python strings."""
+    if isinstance(text, pa.Array):
+        return text.take(rows).to_pylist()
+    return [text[i] for i in rows.tolist()]
 
 
 def read_numbers(values: pd.Series) -> Numbers:
     """Validity, sign and digit counts of each cell of a number column (see `_NUMBER`)."""
+    cells = arrow_text(values)
+    if cells is not None and pc.all(pc.string_is_ascii(cells)).as_py() is not False:
+        return _arrow_numbers(cells)
     text = texts(values)
     valid = np.fromiter(map(bool, map(_NUMBER.match, text)), dtype=bool, count=len(text))
     plain = [value.replace(",", "") for value in text]
     parts = [value.lstrip("-").partition(".") for value in plain]
-    whole_digits = np.array([len(whole.lstrip("0")) for whole, _, _ in parts], dtype=np.int64)
-    places = np.array([len(fraction) for _, _, fraction in parts], dtype=np.int64)
+    whole = [w for w, _, _ in parts]
+    fraction = [f for _, _, f in parts]
+    whole_digits = np.array([len(w.lstrip("0")) for w in whole], dtype=np.int64)
+    places = np.array([len(f) for f in fraction], dtype=np.int64)
     # a valid number is > 0 when it has no minus and some digit 1-9 (what strip leaves)
     positive = np.array([p[:1] != "-" and p.strip("0.") != "" for p in plain], dtype=bool)
-    return Numbers(valid, valid & positive, whole_digits, places, plain, parts)
+    return Numbers(valid, valid & positive, whole_digits, places, plain, whole, fraction)
+
+
+def _arrow_numbers(cells: pa.Array) -> Numbers:
+    """`read_numbers` by pyarrow's kernels, for ASCII text (the same figures: `\\d` is an
+    ASCII digit in both regular-expression engines there). Rows that are not valid numbers
+    get some figures; validation flags those rows before it reads them."""
+    valid = pc.match_substring_regex(cells, _NUMBER.pattern)
+    plain = pc.replace_substring(cells, ",", "")
+    parts = pc.extract_regex(plain, r"^(?P<sign>-*)(?P<whole>[^.]*)\.?(?P<fraction>.*)$")
+    whole = pc.fill_null(pc.struct_field(parts, "whole"), "")
+    fraction = pc.fill_null(pc.struct_field(parts, "fraction"), "")
+    unsigned = pc.equal(pc.fill_null(pc.struct_field(parts, "sign"), "-"), "")
+    positive = pc.and_(unsigned, pc.match_substring_regex(plain, "[1-9]"))
+    valid, positive = (a.to_numpy(zero_copy_only=False) for a in (valid, positive))
+    whole_digits = pc.binary_length(pc.utf8_ltrim(whole, "0"))
+    places = pc.binary_length(fraction)
+    return Numbers(
+        valid,
+        valid & positive,
+        whole_digits.to_numpy(zero_copy_only=False).astype(np.int64),
+        places.to_numpy(zero_copy_only=False).astype(np.int64),
+        plain,
+        whole,
+        fraction,
+    )
 
 
 def is_currency(values: pd.Series) -> pd.Series:
@@ -125,6 +228,9 @@ def is_country(values: pd.Series) -> pd.Series:
 
 def has_control(values: pd.Series) -> np.ndarray:
     """True where the cell holds a control character (NUL, ESC, ...; not tab or line breaks)."""
+    cells = arrow_text(values)
+    if cells is not None:
+        return pc.match_substring_regex(cells, _CONTROL.pattern).to_numpy(zero_copy_only=False)
     text = texts(values)
     if not _CONTROL.search("".join(text)):  # the usual case: one scan of the whole column
         return np.zeros(len(text), dtype=bool)
@@ -135,6 +241,12 @@ def is_visible_key(values: pd.Series) -> np.ndarray:
     """True where every character of the key is printable: no control character, no
     invisible one (zero-width space, bidirectional override, soft hyphen, byte order mark)
     and no separator but the ordinary space. Two keys that look the same are the same key."""
+    cells = arrow_text(values)
+    if cells is not None:  # printable ASCII is visible; Python looks at the other keys
+        visible = ~pc.match_substring_regex(cells, "[^ -~]").to_numpy(zero_copy_only=False)
+        others = np.flatnonzero(~visible)
+        visible[others] = [key.isprintable() for key in cells.take(others).to_pylist()]
+        return visible
     text = texts(values)
     return np.fromiter(map(str.isprintable, text), bool, len(text))
 
@@ -153,6 +265,10 @@ def shown(text: str, limit: int, keep: str = "") -> str:
 
 def text_lengths(values: pd.Series) -> pd.Series:
     """Number of characters of each cell."""
+    cells = arrow_text(values)
+    if cells is not None:
+        lengths = pc.utf8_length(cells).to_numpy(zero_copy_only=False).astype(np.int64)
+        return pd.Series(lengths, index=values.index)
     text = texts(values)
     return pd.Series(np.fromiter(map(len, text), np.int64, len(text)), index=values.index)
 

@@ -15,13 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from fnmatch import fnmatch
 
-import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from models.codes import ENTITIES
 from tasks.errors import SourceError
+from tasks.ingest.read_csv import TEXT, parse_csv, trimmed_text
 from tasks.ingest.sources import Source, SourceFile
 
 # Contract section 1: the columns of each entity, in order; True = required.
@@ -143,7 +143,8 @@ def read_source(source: Source) -> RawRecords:
 def _concat(entity: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     columns = [*COLUMNS[entity], *META]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        empty = {c: pd.Series(dtype=TEXT) for c in COLUMNS[entity]}
+        return pd.DataFrame(empty | {"_file": pd.Series(dtype=object), "_row": []})
     return pd.concat(frames, ignore_index=True)[columns]
 
 
@@ -158,24 +159,29 @@ def _conform(label: str, entity: str, frame: pd.DataFrame, first_row: int) -> pd
     out = pd.DataFrame(index=frame.index)
     for column in COLUMNS[entity]:
         values = frame[column] if column in frame.columns else pd.Series("", index=frame.index)
-        out[column] = pd.Series(_trimmed(values), index=frame.index, dtype=object)
+        out[column] = _trimmed(values)
     out["_file"] = label
     out["_row"] = frame.index.to_numpy() + first_row
     blank = (out[list(COLUMNS[entity])] == "").all(axis=1)
     return out[~blank].reset_index(drop=True)
 
 
-def _trimmed(values: pd.Series) -> np.ndarray:
-    """Each cell as trimmed text, "" for a missing one (an object array of str).
+def _trimmed(values: pd.Series) -> pd.Series:
+    """Each cell as trimmed text, "" for a missing one (a column of `TEXT`).
 
-    A list comprehension over the object array: ~20x faster than `.str.strip()` on pandas'
-    Python-backed strings.
+    Arrow text (pyarrow's reading) is trimmed where a cell needs it; other columns by a list
+    comprehension over the object array (~20x faster than `.str.strip()` on pandas'
+    Python-backed strings).
     """
+    arrow = trimmed_text(values)
+    if arrow is not None:
+        return arrow
     cells = values.to_numpy(dtype=object)
     try:
-        return np.array([cell.strip() for cell in cells], dtype=object)
+        text = [cell.strip() for cell in cells]
     except AttributeError:  # not all text (workbook cells, missing values)
-        return np.array([_as_text(cell).strip() for cell in cells], dtype=object)
+        text = [_as_text(cell).strip() for cell in cells]
+    return pd.Series(pd.array(text, dtype=TEXT), index=values.index)
 
 
 def _as_text(cell: object) -> str:
@@ -190,16 +196,10 @@ def _read_csv(name: str, content: bytes, entity: str) -> pd.DataFrame:
         raise SourceError(
             f"{name}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
         ) from exc
-    if not text.strip():
+    if not text or text.isspace():
         raise SourceError(f"{name}: empty file, expected a header row")
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=False,
-        )
+        frame = parse_csv(text)
     except (pd.errors.ParserError, ValueError) as exc:
         problem = str(exc).strip().splitlines()[-1]
         raise SourceError(f"{name}: not a readable CSV ({problem})") from exc

@@ -124,7 +124,7 @@ class Verdicts:
     def present(self, column: str) -> np.ndarray:
         """Rows where `column` is not empty (computed once per column)."""
         if column not in self._present:
-            self._present[column] = parse.texts(self.frame[column]) != ""
+            self._present[column] = parse.filled(self.frame[column])
         return self._present[column]
 
     def missing(self) -> None:
@@ -153,13 +153,16 @@ class Verdicts:
                 self.invalid(column, too_long, f"is over {length} chars")
 
     def duplicates(self, key_values: pd.DataFrame) -> None:
-        repeated = key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
+        if key_values.shape[1] == 1:
+            repeated = parse.repeated(key_values.iloc[:, 0])
+        else:
+            repeated = key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
         column = KEYS[self.entity][0]
         self.flag(repeated, "duplicate_key", column, f"{column} repeats a key seen earlier")
 
     def rejections(self) -> pd.DataFrame:
         bad = ~self.ok
-        frame = self.frame[bad]
+        frame = self.frame[bad].astype(object)  # Python strings, as the rejections store them
         key_column = KEYS[self.entity][0]
         columns = self.column[bad]
         values = pd.Series(None, index=frame.index, dtype=object)
@@ -311,7 +314,9 @@ def _contributions(
     amount = _check_number(v, "amount", MONEY_PLACES, MONEY_DIGITS)
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
     v.duplicates(frame[["contribution_id"]])
-    signed_on = frame["agreement_id"].map(agreements.set_index("agreement_id")["signed_on"])
+    signed_on = parse.looked_up(
+        frame["agreement_id"], agreements.set_index("agreement_id")["signed_on"]
+    )
     v.flag(signed_on.isna(), "unknown_agreement", "agreement_id", "agreement_id is not known")
     currency = parse.upper(frame["currency"])
     cents = pd.Series(amount.scaled(MONEY_PLACES, v.ok.to_numpy()), index=frame.index)

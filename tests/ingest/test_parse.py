@@ -1,9 +1,12 @@
-"""The value parsers on tiny columns: ASCII digits only, control and invisible characters."""
+"""The value parsers on tiny columns: ASCII digits only, control and invisible characters; the
+same answers on Arrow text (what reading gives) as on Python text."""
 
 import pandas as pd
 import pytest
 
 from tasks.ingest import parse
+from tasks.ingest.load_bulk import in_key_order
+from tasks.ingest.read_csv import TEXT
 
 
 def column(*cells: str) -> pd.Series:
@@ -47,3 +50,64 @@ def test_keys_must_be_visible_text():
 )
 def test_shown_escapes_what_is_not_printable_and_cuts(text, limit, keep, expected):
     assert parse.shown(text, limit, keep) == expected
+
+
+NUMBERS = [
+    "1250000.50", "1,250,000.50", "-5", "0", "0.00", "007", "000.010", "1,25", "12,345.678",
+    "", "abc", "1.2.3", "--5", "5.", ".5", "\u0661\u0662", "99999999999999999.99", "0.5",
+]  # fmt: skip
+
+
+def _both(cells: list[str]) -> tuple[pd.Series, pd.Series]:
+    return pd.Series(pd.array(cells, dtype=TEXT)), pd.Series(cells, dtype=object)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_numbers_read_alike(ascii_only):
+    cells = [c for c in NUMBERS if c.isascii()] if ascii_only else NUMBERS
+    arrow, python = (parse.read_numbers(values) for values in _both(cells))
+    assert isinstance(arrow.whole, list) != ascii_only  # ASCII text is read by pyarrow
+    for field in ["valid", "positive"]:
+        assert getattr(arrow, field).tolist() == getattr(python, field).tolist()
+    valid = python.valid
+    for field in ["whole_digits", "places"]:
+        assert getattr(arrow, field)[valid].tolist() == getattr(python, field)[valid].tolist()
+    assert arrow.decimals().tolist() == python.decimals().tolist()
+    rows = python.positive & (python.places <= 2) & (python.whole_digits <= 16)
+    assert arrow.scaled(2, rows).tolist() == python.scaled(2, rows).tolist()
+    assert python.scaled(2, rows)[cells.index("1,250,000.50")] == 125_000_050
+
+
+def test_filled_distinct_lengths_and_repeats_alike():
+    cells = ["b", "", "a", "b", "é", "", "a"]
+    arrow, python = _both(cells)
+    assert parse.filled(arrow).tolist() == parse.filled(python).tolist()
+    assert parse.upper(arrow).tolist() == parse.upper(python).tolist() == [c.upper() for c in cells]
+    assert parse.text_lengths(arrow).tolist() == parse.text_lengths(python).tolist()
+    assert parse.repeated(arrow).tolist() == [False, False, False, True, False, True, True]
+    assert parse.repeated(python).tolist() == parse.repeated(arrow).tolist()
+
+
+def test_looked_up_is_map():
+    table = pd.Series(pd.to_datetime(["2024-01-02", "2023-05-06"]), index=["A1", "A2"])
+    arrow, python = _both(["A2", "A9", "A1", ""])
+    found = parse.looked_up(arrow, table)
+    pd.testing.assert_series_equal(found, python.map(table))
+    assert found.isna().tolist() == [False, True, False, True]
+
+
+def test_key_order_of_arrow_text():
+    arrow, python = _both(["C10", "C2", "C1"])
+    frame = pd.DataFrame({"contribution_id": arrow, "n": [0, 1, 2]})
+    assert in_key_order(frame, ["contribution_id"])["n"].tolist() == [2, 0, 1]
+    ordered = pd.DataFrame({"contribution_id": pd.Series(pd.array(["C1", "C2"], dtype=TEXT))})
+    assert in_key_order(ordered, ["contribution_id"]) is ordered
+
+
+def test_control_and_invisible_characters_found_alike():
+    cells = ["plain", "nul\x00", "esc\x1b", "del\x7f", "c1\x85", "tab\tlf\ncr\r", "", "P\u200b1"]
+    cells += ["Pé", "P\u00a01", "A\u202e9", "\ufeffP1", "P 1", "\u00a0"]
+    arrow, python = _both(cells)
+    assert parse.has_control(arrow).tolist() == parse.has_control(python).tolist()
+    assert parse.has_control(arrow)[:6].tolist() == [False, True, True, True, True, False]
+    assert parse.is_visible_key(arrow).tolist() == parse.is_visible_key(python).tolist()

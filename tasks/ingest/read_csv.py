@@ -1,0 +1,113 @@
+"""Parse one CSV file into text columns: pyarrow's parser for a plain file, pandas' otherwise.
+
+Both give the same table: the header's names as written, every cell as text, one row per
+CSV record (a blank line is a row of empty cells: it counts in the row numbers and is
+dropped later as blank). pyarrow parses a million-row file several times faster and keeps
+the cells in Arrow memory (no Python string per cell); it refuses a row with a missing
+field (pandas reads it as empty). Such a file, one with a NUL character, or one pyarrow
+refuses for any reason goes through pandas, as every file did before, which also words the
+error of a file that is not a readable CSV.
+"""
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+# The text dtype of ingested cells: Arrow memory, pandas' missing value NaN. Named here so
+# the project's other frames keep pandas' default string storage (see tasks/__init__.py).
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def parse_csv(text: str, *, arrow: bool = True) -> pd.DataFrame:
+    """The CSV `text` (UTF-8, no BOM) as a frame of text cells, header names as written;
+    `arrow=False` reads it by pandas' parser whatever the file.
+
+    Raises ValueError or pandas' ParserError for a file that is not a readable CSV.
+    """
+    return _arrow_parse(text) if arrow and _plain(text) else _pandas_parse(text)
+
+
+def _plain(text: str) -> bool:
+    """Whether pyarrow may read the file: no NUL character (which the two parsers do not
+    treat alike)."""
+    return "\0" not in text
+
+
+def _pandas_parse(text: str) -> pd.DataFrame:
+    return pd.read_csv(
+        io.StringIO(text),
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        skipinitialspace=False,
+    )
+
+
+def _arrow_parse(text: str) -> pd.DataFrame:
+    """pyarrow's reading of `text`, or pandas' where pyarrow refuses it or reads it otherwise
+    (a header it splits differently, a column it did not keep as text)."""
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+        table = pa_csv.read_csv(
+            pa.py_buffer(text.encode()),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.large_string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (csv.Error, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _pandas_parse(text)
+    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
+        return _pandas_parse(text)
+    columns = {i: pd.array(column, dtype=TEXT) for i, column in enumerate(table.columns)}
+    return pd.DataFrame(columns).set_axis(header, axis=1)
+
+
+def trimmed_text(values: pd.Series) -> pd.Series | None:
+    """An Arrow text column with its cells trimmed as `str.strip` trims them; None when
+    `values` is not Arrow text.
+
+    Only cells whose first or last byte is not printable ASCII (white space, or a character
+    that may be Unicode white space) are looked at, by Python, so exactly what `str.strip`
+    removes is removed; the others stay as they are, in Arrow memory.
+    """
+    if values.dtype != TEXT:
+        return None
+    chunks = values.array._pa_array.chunks
+    edged = np.flatnonzero(np.concatenate([_edged(chunk) for chunk in chunks] or [[]]))
+    if not len(edged):
+        return values
+    cells = pa.concat_arrays(chunks)
+    given = cells.take(edged).to_pylist()
+    changed = [i for i, cell in enumerate(given) if cell != cell.strip()]
+    if not changed:
+        return values
+    mask = np.zeros(len(cells), dtype=bool)
+    mask[edged[changed]] = True
+    stripped = pa.array([given[i].strip() for i in changed], cells.type)
+    cells = pc.replace_with_mask(cells, pa.array(mask), stripped)
+    return pd.Series(pd.array(cells, dtype=TEXT), index=values.index)
+
+
+def _edged(cells: pa.LargeStringArray) -> np.ndarray:
+    """True for the cells (no missing ones) whose first or last byte is a space, a control
+    character or a byte of a non-ASCII character: read from the array's own buffers."""
+    _, offsets_buffer, data_buffer = cells.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[cells.offset :][: len(cells) + 1]
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return np.zeros(len(cells), dtype=bool)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    starts, ends = offsets[:-1][filled], offsets[1:][filled] - 1
+    outside = np.zeros(256, dtype=bool)
+    outside[: ord("!")] = outside[ord("~") + 1 :] = True
+    edged = np.zeros(len(cells), dtype=bool)
+    edged[filled] = outside[data[starts]] | outside[data[ends]]
+    return edged

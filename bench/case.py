@@ -2,17 +2,21 @@
 
     python bench/case.py pipeline --backend sqlite --n 100000 --json out.json
     python bench/case.py baselines --backend postgresql --n 100000 --json out.json
+    python bench/case.py ingest --backend sqlite --n 1000000 --json out.json
 
 A record is {"backend", "n", "stage", "seconds", "peak_rss_mb", ...}; the pipeline's records
 are its stages, the baselines' are `raw load`, `naive load` and `naive load, commit per row`
 (`naive load` on every row; the commit-per-row one scaled from a subset: `measured_rows`,
-`measured_seconds` say on what).
+`measured_seconds` say on what); the ingest case's are `plain csv load` and `ingest` (the
+medians of alternated repetitions, each in a fresh database) with their ratio.
 """
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +31,10 @@ from tasks.ingest.load import known_keys  # noqa: E402
 from tasks.ingest.read import read_source  # noqa: E402
 from tasks.ingest.sources import open_source  # noqa: E402
 from tasks.ingest.validate import validate  # noqa: E402
+from tasks.pipeline import ingest_source  # noqa: E402
 
 NAIVE_COMMIT_EACH_ROWS = 2_000  # contributions in its subset (plus the rows they depend on)
+INGEST_REPEATS = 3
 
 
 def _record(backend: str, n: int, item: Stage) -> dict:
@@ -104,15 +110,39 @@ def baselines_case(backend: str, n: int, work: Path) -> list[dict]:
     return [_record(backend, n, s) for s in stages]
 
 
+def ingest_case(backend: str, n: int, work: Path) -> list[dict]:
+    """`ingest_source` (read, validate, load; schema set-up included) against the plain csv
+    load of the same files into SQLite, alternated `INGEST_REPEATS` times, each in a fresh
+    database, so both see the same machine; medians, and the median of the pairs' ratios."""
+    source = source_dir(n)
+    plain, ingest, ratios = [], [], []
+    for repeat in range(INGEST_REPEATS):
+        database = work / f"plain-{repeat}.db"
+        plain.append(baselines.plain_csv_sqlite(source, database))
+        database.unlink()
+        with scratch_database(backend, work) as db_url:
+            started = time.perf_counter()
+            ingest_source(str(source), db_url)
+            ingest.append(time.perf_counter() - started)
+        ratios.append(ingest[-1] / plain[-1])
+    extra = {"repeats": INGEST_REPEATS, "ratio": round(statistics.median(ratios), 2)}
+    stages = [
+        Stage("plain csv load (SQLite)", statistics.median(plain), 0.0, {"each": plain}),
+        Stage("ingest", statistics.median(ingest), 0.0, extra | {"each": ingest}),
+    ]
+    return [_record(backend, n, s) for s in stages]
+
+
 def main() -> None:
     """Command line: one case, its records written to --json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("pipeline", "baselines"))
+    parser.add_argument("kind", choices=("pipeline", "baselines", "ingest"))
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), required=True)
     parser.add_argument("--n", type=int, required=True)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
-    case = pipeline_case if args.kind == "pipeline" else baselines_case
+    cases = {"pipeline": pipeline_case, "baselines": baselines_case, "ingest": ingest_case}
+    case = cases[args.kind]
     with tempfile.TemporaryDirectory(prefix="prm-bench-", dir=ROOT / "bench" / ".data") as work:
         records = case(args.backend, args.n, Path(work))
     args.json.write_text(json.dumps(records, indent=1, default=str))

@@ -122,7 +122,9 @@ def ingest_case(backend: str, n: int, work: Path) -> list[dict]:
         database.unlink()
         with scratch_database(backend, work) as db_url:
             started = time.perf_counter()
-            ingest_source(str(source), db_url)
+            engine = get_engine(db_url)
+            upgrade(engine)
+            ingest_source(open_source(str(source)), engine)
             ingest.append(time.perf_counter() - started)
         ratios.append(ingest[-1] / plain[-1])
     extra = {"repeats": INGEST_REPEATS, "ratio": round(statistics.median(ratios), 2)}

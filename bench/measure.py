@@ -113,7 +113,3 @@ def scratch_database(backend: str, folder: Path) -> Iterator[str]:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-
-def disk_mb(path: Path) -> float:
-    """Total size of the files under `path` in MiB."""
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / MB

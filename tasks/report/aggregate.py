@@ -73,11 +73,11 @@ def compute_metrics(connection: Connection, year: int, ingestion_id: int | None 
     """
     headline = connection.execute(queries.headline_query(year)).one()
     total_cents = headline.partner_cents + headline.itu_cents
-    trend = _trend(connection.execute(queries.trend_query(year - TREND_YEARS + 1, year)), year)
+    trend = trend_years(connection.execute(queries.trend_query(year - TREND_YEARS + 1, year)), year)
     return Metrics(
         year=year,
         agreements=AgreementCounts(signed=headline.signed, with_financial=headline.with_financial),
-        financial_usd=_financial(headline.partner_cents, headline.itu_cents),
+        financial_usd=financial_usd(headline.partner_cents, headline.itu_cents),
         partners=_partners(connection, year, headline),
         top_financial_partners=_top_partners(connection, year),
         by_region=_breakdowns(connection, year, "region", REGIONS, headline.signed, total_cents),
@@ -85,7 +85,7 @@ def compute_metrics(connection: Connection, year: int, ingestion_id: int | None 
             connection, year, "priority", PRIORITIES, headline.signed, total_cents
         ),
         trend=trend,
-        year_over_year=_year_over_year(trend[-1], trend[-2]),
+        year_over_year=year_over_year(trend[-1], trend[-2]),
         data_quality=_data_quality(connection, ingestion_id),
     )
 
@@ -96,7 +96,12 @@ def agreements_in_year(connection: Connection, year: int) -> pd.DataFrame:
     Columns are AGREEMENT_COLUMNS; partner_usd/itu_usd/total_usd are floats to the cent (0 with
     no contribution); ordered by signed_on, agreement_id. Like document INF/1.
     """
-    frame = _frame(connection.execute(queries.agreement_list_query(year)))
+    return agreements_frame(_frame(connection.execute(queries.agreement_list_query(year))))
+
+
+def agreements_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The agreement list from its query's rows: cents become USD floats, AGREEMENT_COLUMNS."""
+    frame = rows.copy()
     for source in ("partner", "itu", "total"):
         cents = frame.pop(f"{source}_cents")
         frame[f"{source}_usd"] = (cents.astype("int64") / 100).round(2).astype("float64")
@@ -151,7 +156,7 @@ def _usd(cents: int | Decimal) -> Decimal:
     return Decimal(int(cents)) / 100
 
 
-def _financial(partner_cents: int, itu_cents: int) -> FinancialUSD:
+def financial_usd(partner_cents: int, itu_cents: int) -> FinancialUSD:
     """Total, partner and ITU USD with their shares of the total."""
     total_cents = partner_cents + itu_cents
     return FinancialUSD(
@@ -228,7 +233,7 @@ def _breakdowns(
     return breakdowns
 
 
-def _trend(rows: Iterable[Row], year: int) -> list[TrendYear]:
+def trend_years(rows: Iterable[Row], year: int) -> list[TrendYear]:
     """TREND_YEARS years ending with `year`, oldest first; years without agreements are zeros."""
     found = {int(row.year): row for row in rows}
     trend = []
@@ -259,7 +264,7 @@ def _change(current: float, previous: float) -> Change:
     )
 
 
-def _year_over_year(current: TrendYear, previous: TrendYear) -> YearOverYear:
+def year_over_year(current: TrendYear, previous: TrendYear) -> YearOverYear:
     """Year Y's agreements and USD against Y-1's."""
     return YearOverYear(
         previous_year=previous.year,

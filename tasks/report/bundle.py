@@ -6,7 +6,6 @@ Charts are saved without dates or random ids and the workbook with a fixed creat
 an unchanged re-run gives identical files; only manifest.json differs (its `created_at`).
 """
 
-import hashlib
 import io
 import json
 import os
@@ -20,13 +19,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from models.metrics import Metrics
+from tasks.manifest import MANIFEST_NAME, BundleFile, file_entry, file_problem
 from tasks.report.aggregate import REJECTION_COLUMNS
 from tasks.report.charts import build_charts
 from tasks.report.documents import render_html, render_markdown
 from tasks.report.tables import build_tables, csv_bytes
 from tasks.report.workbook import start_xlsx
 
-MANIFEST = "manifest.json"
+MANIFEST = MANIFEST_NAME
 CHART_DPI = 200
 ROOT_FILES = ("metrics.json", "report.md", "report.html", "rejections.csv", "tables.xlsx")
 # folder -> suffixes of the files the bundle layout owns there
@@ -114,7 +114,7 @@ def write_bundle(
         _write_atomic(out / relpath, content)
     _remove_stale(out, set(files))
     manifest = {
-        "files": [_entry(relpath, content) for relpath, content in sorted(files.items())],
+        "files": [file_entry(relpath, content) for relpath, content in sorted(files.items())],
         "parameters": parameters,
         "input_fingerprint": input_fingerprint,
         "code_version": code_version,
@@ -132,11 +132,6 @@ def _json_bytes(data: object) -> bytes:
 def _rejection_frame(rejections: pd.DataFrame) -> pd.DataFrame:
     """The rejections with exactly the contract's columns, in order (empty keeps the header)."""
     return rejections.reindex(columns=list(REJECTION_COLUMNS))
-
-
-def _entry(relpath: str, content: bytes) -> dict:
-    """A manifest entry: path, size in bytes and SHA-256 of the content."""
-    return {"path": relpath, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
@@ -177,11 +172,6 @@ def _remove_stale(bundle_dir: Path, written: set[str]) -> None:
                 leftover.unlink()
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def _safe_relpath(relpath: object) -> bool:
     """True for a plain relative POSIX path that stays inside the bundle."""
     if not isinstance(relpath, str) or not relpath or "\\" in relpath:
@@ -194,14 +184,8 @@ def _check_entry(bundle_dir: Path, entry: object) -> str | None:
     """The problem with one manifest entry, or None when the file matches it."""
     if not isinstance(entry, dict) or not _safe_relpath(entry.get("path")):
         return f"invalid manifest entry: {entry!r}"
-    path = bundle_dir / entry["path"]
-    if not path.is_file():
-        return f"{entry['path']}: missing"
-    if path.stat().st_size != entry.get("size"):
-        return f"{entry['path']}: size {path.stat().st_size}, manifest says {entry.get('size')}"
-    if _sha256(path) != entry.get("sha256"):
-        return f"{entry['path']}: SHA-256 does not match the manifest"
-    return None
+    expected = BundleFile(entry["path"], entry.get("size"), entry.get("sha256"))
+    return file_problem(bundle_dir / entry["path"], expected)
 
 
 def verify_manifest(bundle_dir: Path) -> list[str]:

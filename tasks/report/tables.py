@@ -259,8 +259,3 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
         _add_sheet(workbook, name, df)
     workbook.close()
     return buffer.getvalue()
-
-
-def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """Write all tables as one workbook (one sheet per table)."""
-    Path(path).write_bytes(xlsx_bytes(tables))

@@ -9,7 +9,6 @@ Credentials come from boto3's own chain and never appear in a message or a bundl
 """
 
 import base64
-import hashlib
 import json
 import mimetypes
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
+from tasks.manifest import BundleFile, file_problem, sha256_bytes
 from tasks.storage import keys as s3keys
 from tasks.storage.client import ObjectStore, bucket_exists, error_code, read_object, s3_errors
 
@@ -31,15 +31,6 @@ _TYPES = {".md": "text/markdown", ".csv": "text/csv", ".json": "application/json
 _TYPES |= {".svg": "image/svg+xml", ".png": "image/png", ".html": "text/html"}
 _TYPES |= {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _RUN_TIME_KEYS = ("run_time", "created_at", "generated_at", "started_at")
-
-
-@dataclass(frozen=True)
-class BundleFile:
-    """One file of a bundle as the manifest lists it: relative path, size, hex SHA-256."""
-
-    path: str
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -55,15 +46,6 @@ class PublishResult:
     skipped: int
     latest_updated: bool
     bucket_created: bool
-
-
-def sha256_file(path: Path) -> str:
-    """The hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest_files(manifest: dict) -> list[BundleFile]:
@@ -96,11 +78,8 @@ def _local_bundle(bundle_dir: Path) -> tuple[bytes, list[BundleFile]]:
     raw = manifest_path.read_bytes()
     files = manifest_files(load_json(raw, "manifest.json"))
     for f in files:
-        local = bundle_dir / f.path
-        if not local.is_file():
-            raise IntegrityError(f"{f.path}: listed in manifest.json but missing from {bundle_dir}")
-        if local.stat().st_size != f.size or sha256_file(local) != f.sha256:
-            raise IntegrityError(f"{f.path}: size or SHA-256 differs from manifest.json")
+        if problem := file_problem(bundle_dir / f.path, f):
+            raise IntegrityError(f"{problem} (in {bundle_dir})")
     return raw, files
 
 
@@ -198,7 +177,7 @@ def _ensure_bucket(client, bucket: str) -> bool:
 def _check_same_run(client, bucket: str, key_prefix: str, manifest: BundleFile) -> None:
     """Refuse to publish different content under a run id that already has a manifest."""
     found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
-    if found and hashlib.sha256(found[0]).hexdigest() != manifest.sha256:
+    if found and sha256_bytes(found[0]) != manifest.sha256:
         raise StorageError(
             f"s3://{bucket}/{key_prefix} already holds a different bundle: publish a new run id"
         )
@@ -262,7 +241,7 @@ def publish_bundle(
     raw, files = _local_bundle(bundle_dir)
     if s3keys.METRICS_NAME not in {f.path for f in files}:
         raise IntegrityError(f"{bundle_dir}: bundle has no metrics.json")
-    manifest = BundleFile(s3keys.MANIFEST_NAME, len(raw), hashlib.sha256(raw).hexdigest())
+    manifest = BundleFile(s3keys.MANIFEST_NAME, len(raw), sha256_bytes(raw))
     when = run_time_of(load_json(raw, "manifest.json"), run_time)
     metrics = load_json((bundle_dir / s3keys.METRICS_NAME).read_bytes(), "metrics.json")
     client = store.client

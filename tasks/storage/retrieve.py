@@ -1,6 +1,5 @@
 """Retrieve published bundles: fetch with every checksum verified, list runs, presign links."""
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
+from tasks.manifest import BundleFile, file_problem, sha256_bytes
 from tasks.storage import keys as s3keys
 from tasks.storage.client import (
     ObjectStore,
@@ -22,13 +22,11 @@ from tasks.storage.client import (
 )
 from tasks.storage.publish import (
     TRANSFER,
-    BundleFile,
     headline,
     json_or_empty,
     load_json,
     manifest_files,
     run_time_of,
-    sha256_file,
 )
 
 MAX_LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last (SigV4)
@@ -101,12 +99,8 @@ def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into:
         if error_code(exc) in ("404", "NoSuchKey"):
             raise IntegrityError(f"{f.path}: missing from s3://{bucket}/{key_prefix}") from None
         raise
-    size, digest = target.stat().st_size, sha256_file(target)
-    if size != f.size or digest != f.sha256:
-        raise IntegrityError(
-            f"{f.path}: does not match manifest.json (size {size} vs {f.size}, "
-            f"sha256 {digest[:12]}… vs {f.sha256[:12]}…)"
-        )
+    if problem := file_problem(target, f):
+        raise IntegrityError(f"{problem} (downloaded from s3://{bucket}/{key_prefix})")
 
 
 def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: ObjectStore) -> Path:
@@ -125,7 +119,7 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
         if not found:
             raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
         raw = found[0]
-        if pointer and hashlib.sha256(raw).hexdigest() != pointer.get("manifest_sha256"):
+        if pointer and sha256_bytes(raw) != pointer.get("manifest_sha256"):
             raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
         files = manifest_files(load_json(raw, "manifest.json"))
         dest.mkdir(parents=True, exist_ok=True)

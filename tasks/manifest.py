@@ -1,0 +1,47 @@
+"""The manifest's checksums: SHA-256 of bytes and of a file, a file's entry, and checking a
+file on disk against its entry. The one place a bundle file is judged intact, whether it was
+just written (`verify_manifest`), is about to be published, or was just downloaded.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of a bundle as the manifest lists it: relative path, size, hex SHA-256."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+def sha256_bytes(content: bytes) -> str:
+    """The hex SHA-256 of `content`."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes, read in blocks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def file_entry(relpath: str, content: bytes) -> dict:
+    """A manifest entry: path, size in bytes and SHA-256 of the content."""
+    return {"path": relpath, "size": len(content), "sha256": sha256_bytes(content)}
+
+
+def file_problem(path: Path, expected: BundleFile) -> str | None:
+    """What is wrong with the file at `path` against its manifest entry, or None."""
+    if not path.is_file():
+        return f"{expected.path}: missing"
+    size = path.stat().st_size
+    if size != expected.size:
+        return f"{expected.path}: size {size}, manifest says {expected.size}"
+    if sha256_file(path) != expected.sha256:
+        return f"{expected.path}: SHA-256 does not match the manifest"
+    return None

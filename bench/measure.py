@@ -112,4 +112,3 @@ def scratch_database(backend: str, folder: Path) -> Iterator[str]:
         get_engine(url).dispose()
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-

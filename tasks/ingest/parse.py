@@ -87,8 +87,8 @@ def looked_up(keys: pd.Series, table: pd.Series) -> pd.Series:
     """`table`'s value at each key (`table` indexed by unique keys), missing where it has
     none: `keys.map(table)`, by pyarrow's hash lookup for a column of Arrow text."""
     cells = arrow_text(keys)
-    if cells is None:
-        return keys.map(table)
+    if cells is None:  # reindex, not map: map fails on an empty datetime table (pandas)
+        return table.reindex(keys.to_numpy(dtype=object)).set_axis(keys.index)
     known = pa.array(table.index.to_numpy(dtype=object), cells.type)
     position = pc.index_in(cells, value_set=known).to_numpy(zero_copy_only=False)
     found = ~np.isnan(position)

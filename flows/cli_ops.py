@@ -35,7 +35,7 @@ def prune(
 
     Prefect's flow runs are pruned when PREFECT_API_URL names a server.
     """
-    from flows.prune import apply_plan, cutoff_for, make_plan
+    from flows.prune_plan import apply_plan, cutoff_for, make_plan
 
     with one_line_errors():
         try:

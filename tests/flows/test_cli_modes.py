@@ -35,20 +35,29 @@ def test_mode_follows_the_flag_and_prefect_api_url(monkeypatch):
     assert use_prefect(False)
 
 
-def test_in_process_run_never_imports_prefect(tmp_path):
-    """`prm run` as a user starts it, with Python's import log: no module of Prefect."""
+def prm_process(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """`prm ARGS` in a process of its own, as a user starts it: (result, modules imported)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PRM_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(PROJECT)}
-    source = write_tiny_source(tmp_path / "src")
-    command = [sys.executable, "-X", "importtime", "-m", "flows.cli", "run", "--source"]
-    command += [str(source), "--year", "2024", "--no-upload", "--out", str(tmp_path / "b")]
+    command = [sys.executable, "-X", "importtime", "-m", "flows.cli", *args]
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
-    assert "pandas" in imported and "boto3" in imported  # the log is complete
+    return done, imported
+
+
+def test_in_process_commands_never_import_prefect(tmp_path):
+    source = write_tiny_source(tmp_path / "src")
+    run, imported = prm_process(
+        tmp_path, "run", "--source", str(source), "--year", "2024", "--no-upload",
+        "--out", str(tmp_path / "b"),
+    )  # fmt: skip
+    assert "pandas" in imported and "boto3" in imported  # the import log is complete
     assert not [name for name in imported if name.split(".")[0] == "prefect"]
-    assert done.stdout.splitlines()[-1].startswith("Mode: in-process (no Prefect")
+    assert run.stdout.splitlines()[-1].startswith("Mode: in-process (no Prefect")
     assert (tmp_path / "b" / "manifest.json").is_file()
+    _, imported = prm_process(tmp_path, "prune", "--older-than", "90d")
+    assert not [name for name in imported if name.split(".")[0] == "prefect"]
 
 
 @pytest.mark.integration

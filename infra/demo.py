@@ -48,7 +48,11 @@ def main() -> None:
         prm("run", "--source", "data/sample", "--year", YEAR, "--out", str(out), env=env)
         prm("runs", "--year", YEAR, env=env)
         prm("fetch", "--year", YEAR, "--dest", str(ROOT / "out" / "demo-fetched"), env=env)
-    print(f"\nDemo done. Open {out / 'report.html'} (metrics: {out / 'metrics.json'}).")
+    print(
+        f"\nDemo done. The TDAG document: {out / 'report.docx'} and {out / 'report.pdf'}"
+        f" (annex {out / 'annex_inf1.docx'}); the web report {out / 'report.html'}"
+        f" (metrics: {out / 'metrics.json'})."
+    )
 
 
 if __name__ == "__main__":

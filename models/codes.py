@@ -73,6 +73,30 @@ REASONS = (
     "no_exchange_rate",
 )
 
+# How the documents name entities and reasons (the codes stay in CSVs and metrics.json).
+ENTITY_LABELS = {
+    "partners": "Partners",
+    "agreements": "Agreements",
+    "contributions": "Contributions",
+    "exchange_rates": "Exchange rates",
+}
+REASON_LABELS = {
+    "missing_value": "Missing value",
+    "invalid_value": "Invalid value",
+    "duplicate_key": "Duplicate key",
+    "unknown_partner": "Unknown partner",
+    "unknown_agreement": "Unknown agreement",
+    "no_exchange_rate": "No exchange rate",
+}
+REASON_MEANINGS = {
+    "missing_value": "a required value is empty",
+    "invalid_value": "a date, number or code that cannot be read",
+    "duplicate_key": "its key repeats an earlier row of the same ingestion",
+    "unknown_partner": "refers to a partner that does not exist",
+    "unknown_agreement": "refers to an agreement that does not exist (or was rejected)",
+    "no_exchange_rate": "no rate for its currency on the signing date",
+}
+
 _SPACES = re.compile(r"\s+")
 
 

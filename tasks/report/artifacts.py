@@ -6,7 +6,7 @@ job (flows/artifacts.py). Figures are worded by tasks/report/documents.py, as in
 
 from dataclasses import dataclass
 
-from models.codes import ENTITIES, PARTNER_TYPES, REASONS, label
+from models.codes import ENTITIES, PARTNER_TYPES, REASON_MEANINGS, REASONS, label
 from models.metrics import Metrics
 from tasks.report.documents import (
     data_quality_sentence,
@@ -15,15 +15,6 @@ from tasks.report.documents import (
     headline_sentence,
     year_over_year_sentence,
 )
-
-REASON_MEANINGS = {
-    "missing_value": "a required value is empty",
-    "invalid_value": "a date, number or code that cannot be read",
-    "duplicate_key": "its key repeats an earlier row of the same ingestion",
-    "unknown_partner": "refers to a partner that does not exist",
-    "unknown_agreement": "refers to an agreement that does not exist (or was rejected)",
-    "no_exchange_rate": "no rate for its currency on the signing date",
-}
 
 
 @dataclass(frozen=True)

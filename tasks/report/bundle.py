@@ -18,17 +18,32 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
+from models.codes import REASON_LABELS
 from models.metrics import Metrics
 from tasks.manifest import MANIFEST_NAME, BundleFile, file_entry, file_problem
 from tasks.report.aggregate import REJECTION_COLUMNS
+from tasks.report.annex import render_annex
 from tasks.report.charts import build_charts
-from tasks.report.documents import render_html, render_markdown
+from tasks.report.content import build_content
+from tasks.report.document_settings import DocumentSettings, load_document_settings
+from tasks.report.pdf import render_pdf
 from tasks.report.tables import build_tables, csv_bytes
+from tasks.report.word import render_docx
 from tasks.report.workbook import start_xlsx
+from tasks.report.written import render_html, render_markdown
 
 MANIFEST = MANIFEST_NAME
 CHART_DPI = 200
-ROOT_FILES = ("metrics.json", "report.md", "report.html", "rejections.csv", "tables.xlsx")
+ROOT_FILES = (
+    "metrics.json",
+    "report.md",
+    "report.html",
+    "report.docx",
+    "report.pdf",
+    "annex_inf1.docx",
+    "rejections.csv",
+    "tables.xlsx",
+)
 # folder -> suffixes of the files the bundle layout owns there
 OWNED_DIRS = {"charts": (".png", ".svg"), "tables": (".csv",)}
 TMP_PREFIX = ".prm-tmp-"
@@ -68,13 +83,16 @@ def bundle_files(
     agreements: pd.DataFrame,
     rejections: pd.DataFrame,
     on_file: Callable[[str], None] | None = None,
+    document: DocumentSettings | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bundle but the manifest: POSIX relative path -> content.
 
-    `on_file(path)` is called as each file is made (charts first), for progress.
+    `on_file(path)` is called as each file is made (charts first), for progress; `document`
+    is the TDAG document's header and contact (default: templates/report.toml).
     """
     tables = build_tables(metrics, agreements)
-    workbook = start_xlsx(tables)  # a large one is built by a child process meanwhile
+    sheets = {**tables, "rejections": _rejection_sheet(rejections)}
+    workbook = start_xlsx(sheets)  # a large one is built by a child process meanwhile
     files = _Files(on_file)
     pngs: dict[str, bytes] = {}
     for name, fig in build_charts(metrics).items():
@@ -83,8 +101,12 @@ def bundle_files(
     files["metrics.json"] = _json_bytes(metrics.model_dump(mode="json"))
     for name, table in tables.items():
         files[f"tables/{name}.csv"] = csv_bytes(table)
-    files["report.md"] = render_markdown(metrics, charts_dir_rel="charts").encode("utf-8")
-    files["report.html"] = render_html(metrics, pngs).encode("utf-8")
+    content = build_content(metrics, document or load_document_settings(metrics.year))
+    files["report.md"] = render_markdown(content, metrics, charts_dir_rel="charts").encode("utf-8")
+    files["report.html"] = render_html(content, metrics, pngs).encode("utf-8")
+    files["report.docx"] = render_docx(content, pngs)
+    files["report.pdf"] = render_pdf(content, pngs)
+    files["annex_inf1.docx"] = render_annex(content, agreements)
     files["rejections.csv"] = csv_bytes(_rejection_frame(rejections))
     files["tables.xlsx"] = workbook()
     return dict(files)
@@ -100,16 +122,18 @@ def write_bundle(
     input_fingerprint: str,
     code_version: str,
     on_file: Callable[[str], None] | None = None,
+    document: DocumentSettings | None = None,
 ) -> Path:
     """Write the report bundle of `metrics` into `out_dir` and return that folder.
 
     Files of a previous bundle there that this one no longer has are removed; files the
-    bundle layout does not own are left alone. `on_file(path)` is called as each file is made.
+    bundle layout does not own are left alone. `on_file(path)` is called as each file is made;
+    `document` is the TDAG document's header and contact (default: templates/report.toml).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    files = bundle_files(metrics, agreements, rejections, on_file)
+    files = bundle_files(metrics, agreements, rejections, on_file, document)
     for relpath, content in files.items():
         _write_atomic(out / relpath, content)
     _remove_stale(out, set(files))
@@ -132,6 +156,14 @@ def _json_bytes(data: object) -> bytes:
 def _rejection_frame(rejections: pd.DataFrame) -> pd.DataFrame:
     """The rejections with exactly the contract's columns, in order (empty keeps the header)."""
     return rejections.reindex(columns=list(REJECTION_COLUMNS))
+
+
+def _rejection_sheet(rejections: pd.DataFrame) -> pd.DataFrame:
+    """The rejections for the workbook: the reason's label beside its code."""
+    sheet = _rejection_frame(rejections)
+    labels = sheet["reason"].map(REASON_LABELS.get) if len(sheet) else sheet["reason"]
+    sheet.insert(sheet.columns.get_loc("reason") + 1, "reason_label", labels)
+    return sheet
 
 
 def _write_atomic(path: Path, content: bytes) -> None:

@@ -1,25 +1,19 @@
-"""The written report (Markdown and self-contained HTML) and the one place numbers are formatted.
+"""The sentences of the report that carry figures, and the one place numbers are formatted.
 
-The report follows the 2024 TDAG document (seed): fixed prose lives in
-`templates/report.md.j2`, the sentences that carry figures are built here from the metrics.
-Every value printed by the template is escaped for Markdown (and so for the HTML made from it).
+The report follows the 2024 TDAG document (seed): its fixed prose is in `tasks.report.prose`,
+the document's blocks in `tasks.report.content`; every format (Markdown, HTML, DOCX, PDF)
+prints these sentences as they are built here from the metrics.
 """
 
-import base64
-import html
 import math
 import re
-from pathlib import Path
 
-import markdown
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from models.codes import ENTITIES, MEMBERSHIP_CATEGORIES, REASONS, label
+from models.codes import MEMBERSHIP_CATEGORIES, label
 from models.metrics import Change, Metrics
 
 CHART_NAMES = ("partners_by_type", "by_region", "by_priority", "trend")
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def fmt_usd_m(usd: float, decimals: int = 1) -> str:
@@ -159,54 +153,18 @@ def data_quality_sentence(metrics: Metrics) -> str:
     """Which ingestion the data-quality figures describe and how many rows it rejected."""
     quality = metrics.data_quality
     rejected = sum(quality.rejected.values())
-    which = f"ingestion {quality.ingestion_id}" if quality.ingestion_id is not None else "ingestion"
+    read = sum(quality.read.values())
+    which = (
+        f"as loaded by ingestion {quality.ingestion_id}"
+        if quality.ingestion_id is not None
+        else "as it stands in the database"
+    )
     rows = _plural(rejected, "row was", "rows were")
     return (
-        f"Records of the {which} this report is based on: {rows} rejected, each listed with "
-        "its reason in rejections.csv."
+        f"The figures come from the partner register {which}: of the "
+        f"{_plural(read, 'row', 'rows')} read, {rows} rejected, each listed with its reason "
+        "in rejections.csv."
     )
-
-
-def _context(metrics: Metrics, chart_src: dict[str, str], changes_section: str = "") -> dict:
-    """Everything the report template prints, as plain (unescaped) values.
-
-    `changes_section` is Markdown whose values are already escaped (tasks.report.changes).
-    """
-    top = metrics.top_financial_partners
-    quality = metrics.data_quality
-    return {
-        "year": metrics.year,
-        "changes_section": Markup(changes_section),
-        "inf_document": f"TDAG{(metrics.year + 1) % 100:02d}/INF/1",
-        "titles": chart_titles(metrics.year),
-        "chart_src": {name: Markup(src) for name, src in chart_src.items()},
-        "headline": headline_sentence(metrics),
-        "partners_sentence": (
-            f"These partnership agreements were signed with {metrics.partners.total} partners "
-            "of different type, distributed as follows:"
-            if metrics.partners.total
-            else ""
-        ),
-        "membership_sentence": membership_sentence(metrics),
-        "financial_partners_sentence": financial_partners_sentence(metrics),
-        "top_intro": f"For {metrics.year}, BDT’s top {len(top)} financial partners were:",
-        "top_partners": [{"name": p.name, "usd": usd_million_words(p.usd, 2)} for p in top],
-        "trend_sentence": trend_sentence(metrics),
-        "year_over_year_sentence": year_over_year_sentence(metrics),
-        "data_quality_sentence": data_quality_sentence(metrics),
-        "quality_rows": [
-            {
-                "entity": entity.replace("_", " ").capitalize(),
-                **{kind: getattr(quality, kind).get(entity, 0) for kind in ("read", "loaded")},
-                "rejected": quality.rejected.get(entity, 0),
-            }
-            for entity in ENTITIES
-        ],
-        "reason_rows": [
-            {"reason": reason, "rows": quality.rejections_by_reason.get(reason, 0)}
-            for reason in REASONS
-        ],
-    }
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
@@ -218,45 +176,3 @@ def escape_markdown(value: object) -> str:
         return str(value)
     text = str(value).replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        finalize=escape_markdown,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
-def render_markdown(
-    metrics: Metrics, charts_dir_rel: str = "charts", changes_section: str = ""
-) -> str:
-    """The report as Markdown, its charts referenced as `<charts_dir_rel>/<name>.png`.
-
-    `changes_section`: the escaped "Changes since the previous run" section, if any.
-    """
-    chart_src = {name: f"{charts_dir_rel}/{name}.png" for name in CHART_NAMES}
-    context = _context(metrics, chart_src, changes_section)
-    return _environment().get_template("report.md.j2").render(context)
-
-
-def render_html(metrics: Metrics, chart_pngs: dict[str, bytes], changes_section: str = "") -> str:
-    """The report as one self-contained HTML page, its charts embedded as PNG data URIs."""
-    missing = [name for name in CHART_NAMES if name not in chart_pngs]
-    if missing:
-        raise ValueError(f"render_html needs the PNG of every chart; missing: {missing}")
-    chart_src = {
-        name: "data:image/png;base64," + base64.b64encode(chart_pngs[name]).decode("ascii")
-        for name in CHART_NAMES
-    }
-    context = _context(metrics, chart_src, changes_section)
-    text = _environment().get_template("report.md.j2").render(context)
-    body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
-    title = html.escape(f"ITU-D partnerships and resource mobilization ({metrics.year})")
-    return (
-        _environment().get_template("report.html.j2").render(title=Markup(title), body=Markup(body))
-    )

@@ -1,17 +1,13 @@
-"""The report's tables as DataFrames, and their CSV and XLSX forms, safe to open in a spreadsheet.
+"""The report's tables as DataFrames, and their CSV form, safe to open in a spreadsheet.
 
 Every text cell goes through `neutralise` before it is written (OWASP CSV injection: a text
 starting with = + - @, a tab or a carriage return gets a leading single quote); numbers stay
 numbers. Money is USD, shares are fractions 0..1 (formatted as % in the workbook).
 """
 
-import io
-from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from models.codes import (
     MEMBERSHIP_CATEGORIES,
@@ -22,14 +18,9 @@ from models.codes import (
     label,
 )
 from models.metrics import Breakdown, Metrics
+from tasks.report.inf1 import financial_partners, with_shares
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-USD_FORMAT = "#,##0.00"
-SHARE_FORMAT = "0.0%"
-MAX_COLUMN_WIDTH = 60
-# Workbook properties carry this date instead of "now", so that an unchanged
-# re-run writes an identical file (the run's real time is in the bundle's manifest).
-FIXED_TIMESTAMP = datetime(2000, 1, 1)
 # code column -> (its label column, the code list)
 LABELLED_CODES = {
     "partner_type": ("partner_type_label", PARTNER_TYPES),
@@ -58,7 +49,8 @@ def build_tables(metrics: Metrics, agreements: pd.DataFrame) -> dict[str, pd.Dat
         "by_region": _breakdown_table(metrics.by_region),
         "by_priority": _breakdown_table(metrics.by_priority),
         "trend": pd.DataFrame([t.model_dump() for t in metrics.trend]),
-        "agreements": agreements_table(agreements),
+        "agreements": agreements_table(with_shares(agreements)),
+        "financial_partners": _labelled(financial_partners(agreements)),
     }
 
 
@@ -122,7 +114,12 @@ def _breakdown_table(rows: list[Breakdown]) -> pd.DataFrame:
 
 def agreements_table(agreements: pd.DataFrame) -> pd.DataFrame:
     """The year's agreements with each code's label beside it (like document INF/1)."""
-    table = agreements.copy()
+    return _labelled(agreements)
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame with each code column's label beside it."""
+    table = frame.copy()
     for column, (label_column, codes) in LABELLED_CODES.items():
         if column not in table.columns:
             continue
@@ -138,12 +135,12 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
         if not (
             pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])
         ):
-            values = [neutralise(value) for value in _values(out[column])]
+            values = [neutralise(value) for value in column_values(out[column])]
             out[column] = pd.Series(values, index=out.index, dtype="object")
     return out
 
 
-def _values(column: pd.Series) -> list:
+def column_values(column: pd.Series) -> list:
     """The column's values as iterating it gives them, taken in one pass (a pandas string
     column yields its cells one by one ~10x slower)."""
     return column.to_numpy(dtype=object).tolist()
@@ -160,102 +157,3 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """Write the frame as a neutralised CSV file."""
     Path(path).write_bytes(csv_bytes(df))
-
-
-def _cell(value: object) -> object:
-    """A value the workbook stores as is: missing -> None, text neutralised and made XML-safe."""
-    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):  # numpy scalar -> Python number
-        value = value.item()
-    if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
-
-
-def _add_sheet(workbook: xlsxwriter.Workbook, name: str, df: pd.DataFrame) -> None:
-    """One table as a sheet: bold header, numbers as numbers, USD/share formats, fitted widths."""
-    sheet = workbook.add_worksheet(name[:31])
-    columns = [str(c) for c in df.columns]
-    for index, column in enumerate(columns):
-        longest = max([len(column)] + [len(str(v)) for v in _values(df[column]) if v is not None])
-        number_format = _number_format(column)
-        style = workbook.add_format({"num_format": number_format}) if number_format else None
-        sheet.set_column(index, index, min(longest + 2, MAX_COLUMN_WIDTH), style)
-    sheet.freeze_panes(1, 0)
-    sheet.write_row(0, 0, columns, workbook.add_format({"bold": True}))
-    cells = [_column_cells(df.iloc[:, index]) for index in range(len(columns))]
-    writers = [_writer(sheet, column) for column in cells]
-    # row by row, as before: shared strings get their index in first-written order
-    for number, row in enumerate(zip(*cells, strict=True), start=1):
-        for index, value in enumerate(row):
-            if value is not None:
-                writers[index](number, index, value)
-
-
-def _column_cells(column: pd.Series) -> list:
-    """A column's cells as `_cell` makes them, with None for a cell left empty.
-
-    Numbers are converted in one pass and text is cleaned once per distinct value: the
-    per-cell `_cell` of a 50 000-row list took seconds. An empty text is left empty, as
-    XlsxWriter's `write` does with it.
-    """
-    if column.dtype != object and (
-        pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)
-    ):
-        values = column.to_numpy(dtype=object, na_value=None).tolist()
-        return [None if v is None or v != v else _number(v) for v in values]
-    if pd.api.types.is_string_dtype(column) and column.dtype != object:
-        codes, distinct = pd.factorize(column)
-        cleaned = [_cell(value) or None for value in distinct] + [None]  # code -1: missing
-        return [cleaned[code] for code in codes.tolist()]
-    return [None if cell == "" else cell for cell in map(_cell, column.tolist())]
-
-
-def _number(value: object) -> object:
-    """A numpy scalar as the Python number it holds (any other value unchanged)."""
-    return value.item() if hasattr(value, "item") else value
-
-
-def _writer(sheet, cells: list):
-    """The sheet's typed write method for a column whose cells are all of one kind (text,
-    numbers, dates): chosen once, not per cell; `write` (which picks per cell) otherwise."""
-    kinds = {type(cell) for cell in cells if cell is not None}
-    if kinds == {str}:
-        return sheet.write_string
-    if kinds and kinds <= {int, float}:
-        return sheet.write_number
-    if kinds and kinds <= {date, datetime}:
-        return sheet.write_datetime
-    return sheet.write
-
-
-def _number_format(column: str) -> str | None:
-    """The display format of a column by its name's unit: USD amounts and shares."""
-    if column == "usd" or column.endswith("_usd"):
-        return USD_FORMAT
-    if column == "share" or column.endswith("_share"):
-        return SHARE_FORMAT
-    return None
-
-
-def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
-    """All tables as one workbook, one sheet per table in order (same tables, same bytes).
-
-    Written with XlsxWriter: about three times faster than openpyxl for the 50 000-row
-    agreement list of a large year. Text is never read as a formula or a link.
-    """
-    buffer = io.BytesIO()
-    options = {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "yyyy-mm-dd",
-    }
-    workbook = xlsxwriter.Workbook(buffer, options)
-    workbook.set_properties({"created": FIXED_TIMESTAMP})
-    for name, df in tables.items():
-        _add_sheet(workbook, name, df)
-    workbook.close()
-    return buffer.getvalue()

@@ -2,11 +2,11 @@
 
 XlsxWriter is pure Python: the workbook of a large year (a 55 000-row agreement list, 16
 columns) takes ~4 s of one core, most of the documents stage, while charts, CSVs and the
-report pages take ~1.5 s of the other. A child process runs `tables.xlsx_bytes` on the
+report pages take ~1.5 s of the other. A child process runs `xlsx.xlsx_bytes` on the
 second core. It is a plain `python -m tasks.report.workbook` (not multiprocessing: no fork of a
 process with Prefect's threads, no re-import of the caller's main module); the tables go to
 it pickled on stdin (trusted data, from this very process) and the workbook's bytes come back
-on stdout, identical to what `tables.xlsx_bytes` gives in-process.
+on stdout, identical to what `xlsx.xlsx_bytes` gives in-process.
 
 Small workbooks are built in-process: starting Python and importing pandas costs ~0.5 s.
 A child that fails is reported and the workbook built in-process, so the bundle is the same.
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from tasks.report.tables import xlsx_bytes
+from tasks.report.xlsx import xlsx_bytes
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,8 @@ TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=
 _TYPES = {".md": "text/markdown", ".csv": "text/csv", ".json": "application/json"}
 _TYPES |= {".svg": "image/svg+xml", ".png": "image/png", ".html": "text/html"}
 _TYPES |= {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_TYPES |= {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_TYPES |= {".pdf": "application/pdf"}
 _RUN_TIME_KEYS = ("run_time", "created_at", "generated_at", "started_at")
 
 

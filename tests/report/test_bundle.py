@@ -14,13 +14,8 @@ from models.metrics import Metrics
 from tasks.report import workbook
 from tasks.report.aggregate import REJECTION_COLUMNS
 from tasks.report.bundle import MANIFEST, verify_manifest, write_bundle
-from tasks.report.tables import (
-    build_tables,
-    csv_bytes,
-    neutralise,
-    write_csv,
-    xlsx_bytes,
-)
+from tasks.report.tables import build_tables, csv_bytes, neutralise, write_csv
+from tasks.report.xlsx import xlsx_bytes
 from tests.fixtures_metrics import seed_agreements, seed_metrics
 
 NASTY = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
@@ -46,7 +41,7 @@ def test_csv_neutralises_text_and_keeps_numbers(tmp_path):
 
 def test_xlsx_neutralises_text_and_keeps_numbers(tmp_path):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"nasty": _nasty_frame()})))["nasty"]
-    assert [c.value for c in sheet[1]] == ["text", "usd"]
+    assert [c.value for c in sheet[1]] == ["Text", "Signed financial contributions (USD)"]
     assert sheet["A1"].font.bold
     for text, usd in sheet.iter_rows(min_row=2):
         assert text.data_type != "f" and not str(text.value).startswith("=")
@@ -59,7 +54,7 @@ def test_build_tables_puts_labels_beside_codes():
     tables = build_tables(seed_metrics(), seed_agreements())
     assert list(tables) == [
         "summary", "top_partners", "partners_by_type", "partners_by_membership",
-        "by_region", "by_priority", "trend", "agreements",
+        "by_region", "by_priority", "trend", "agreements", "financial_partners",
     ]  # fmt: skip
     assert tables["by_region"]["label"].tolist() == list(REGIONS.values())
     assert tables["partners_by_type"]["label"].tolist() == list(PARTNER_TYPES.values())
@@ -78,7 +73,7 @@ def test_xlsx_is_reproducible():
     tables = build_tables(seed_metrics(), seed_agreements())
     first = xlsx_bytes(tables)
     sheet = openpyxl.load_workbook(io.BytesIO(first))["by_region"]
-    assert sheet["A1"].value == "code" and sheet["F2"].number_format == "0.0%"
+    assert sheet["A1"].value == "Code" and sheet["F2"].number_format == "0.0%"
     assert xlsx_bytes(tables) == first
 
 

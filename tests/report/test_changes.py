@@ -6,8 +6,10 @@ import markdown
 import pandas as pd
 
 from tasks.report.changes import PreviousRun, changes_markdown, compute_changes, count_sentence
-from tasks.report.documents import render_markdown
+from tasks.report.content import build_content
+from tasks.report.document_settings import load_document_settings
 from tasks.report.tables import agreements_table, csv_bytes
+from tasks.report.written import render_markdown
 from tests.fixtures_metrics import seed_metrics
 
 COLUMNS = ["agreement_id", "signed_on", "partner_id", "partner_name", "partner_type"]
@@ -100,7 +102,9 @@ def test_section_lists_each_change_and_escapes_values():
 
 
 def test_report_markdown_carries_the_section_before_data_quality():
-    text = render_markdown(seed_metrics(), changes_section=changes_markdown(_changes()))
-    assert text.index("## Changes since the previous run") < text.index("## Data quality")
+    metrics = seed_metrics()
+    content = build_content(metrics, load_document_settings(metrics.year))
+    text = render_markdown(content, metrics, changes_section=changes_markdown(_changes()))
+    assert text.index("## Changes since the previous run") < text.index("## Annex: Data quality")
     assert "&lt;script&gt;x" in text and "<script>" not in text
-    assert "Changes since" not in render_markdown(seed_metrics())
+    assert "Changes since" not in render_markdown(content, metrics)

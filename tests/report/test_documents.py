@@ -6,18 +6,31 @@ import re
 import pytest
 
 from models.metrics import Metrics
+from tasks.report import written
+from tasks.report.content import build_content
+from tasks.report.document_settings import load_document_settings
 from tasks.report.documents import (
     CHART_NAMES,
     fmt_change_pct,
     fmt_pct,
     fmt_usd_m,
-    render_html,
-    render_markdown,
     usd_million_words,
 )
 from tests.fixtures_metrics import seed_metrics, seed_metrics_dict, zero_money_metrics
 
 PNGS = {name: f"png-of-{name}".encode() for name in CHART_NAMES}
+
+
+def render_markdown(metrics: Metrics, charts_dir_rel: str = "charts") -> str:
+    content = build_content(metrics, load_document_settings(metrics.year))
+    return written.render_markdown(content, metrics, charts_dir_rel)
+
+
+def render_html(metrics: Metrics, pngs: dict[str, bytes]) -> str:
+    return written.render_html(
+        build_content(metrics, load_document_settings(metrics.year)), metrics, pngs
+    )
+
 
 SEED_SENTENCES = [
     "the ITU/BDT signed 89 partnership agreements out of which 53 included financial "
@@ -32,7 +45,7 @@ SEED_SENTENCES = [
     "## 3. Partnerships and results of resource mobilization in 2024",
     "## 4. Key Actions and Outcomes",
     "## 5. Way forward",
-    "## Data quality",
+    "## Annex: Data quality",
 ]
 
 
@@ -131,8 +144,9 @@ def test_html_is_self_contained_and_complete():
     ]
     assert "<td>Foreign, Commonwealth &amp; Development Office, United Kingdom</td>" in page
     assert "USD 19.82 million" in page
-    assert "<h2>Data quality</h2>" in page
-    assert "<td>unknown_agreement</td>" in page
+    assert "<h2>Annex: Data quality</h2>" in page
+    assert "<td>Unknown agreement</td>" in page and "unknown_agreement" not in page
+    assert "<td>eun-ju.kim@itu.int</td>" in page  # the contact block
     assert "@media print" in page
 
 

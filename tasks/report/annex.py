@@ -1,150 +1,95 @@
 """annex_inf1.docx: document INF/1, every agreement of the year and every financial partner.
 
-The page around the lists (header block, headings, notes) is built with python-docx on the
-report's template; the two tables, which can run to hundreds of thousands of rows, are
-written as WordprocessingML text (one string per row, each distinct text escaped once) and
-put in place of a marker paragraph: python-docx's cell objects cost about a millisecond per
-cell. The tables use the template's "Table Grid" style, a fixed layout and a repeated
-header row, so Word and LibreOffice open them as ordinary tables.
+The page around the lists (header block, headings, introduction) is built with python-docx
+on the report's template, landscape; the two tables, which can run to hundreds of thousands
+of rows, are streamed in as WordprocessingML text (tasks.report.docx_table) in place of a
+marker paragraph each. Totals are exact sums of cents, like the report's figures.
 """
 
-from xml.sax.saxutils import escape
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Cm
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from models.codes import PRIORITIES, REGIONS, label
+from models.codes import PARTNER_TYPES, PRIORITIES, REGIONS, label
 from tasks.report import docx_package as pkg
 from tasks.report.content import ReportContent
+from tasks.report.docx_table import Column, escaped, table_chunks
 from tasks.report.docx_template import TEMPLATE
-from tasks.report.inf1 import financial_partners, type_label, with_shares
+from tasks.report.inf1 import financial_partners, with_shares
 from tasks.report.word import header_block
 
 MARKER = "PRM-TABLE-{}"
-# (header, width in cm, right-aligned)
 AGREEMENT_COLUMNS = (
-    ("Agreement", 2.6, False),
-    ("Partner", 5.7, False),
-    ("Type", 3.2, False),
-    ("Region", 2.8, False),
-    ("Priority", 3.4, False),
-    ("Signed on", 2.1, False),
-    ("USD", 2.6, True),
-    ("ITU share", 1.6, True),
-    ("Partner share", 1.7, True),
+    Column("Agreement", 2.6),
+    Column("Partner", 5.7),
+    Column("Type", 3.2),
+    Column("Region", 2.8),
+    Column("Priority", 3.4),
+    Column("Signed on", 2.1),
+    Column("USD", 2.6, right=True),
+    Column("ITU share", 1.6, right=True),
+    Column("Partner share", 1.7, right=True),
 )
 PARTNER_COLUMNS = (
-    ("Rank", 1.2, True),
-    ("Partner", 12.0, False),
-    ("Type", 4.8, False),
-    ("Agreements", 2.2, True),
-    ("Signed financial contributions (USD)", 4.5, True),
+    Column("Rank", 1.2, right=True),
+    Column("Partner", 12.0),
+    Column("Type", 4.8),
+    Column("Agreements", 2.2, right=True),
+    Column("Signed financial contributions (USD)", 4.5, right=True),
 )
 
 
-def _texts(values) -> list[str]:
-    """Cell texts made XML-safe, each distinct value escaped once."""
-    cache: dict[object, str] = {}
-    out = []
-    for value in values:
-        text = cache.get(value)
-        if text is None:
-            raw = "" if value is None or value != value else str(value)
-            text = cache[value] = escape(ILLEGAL_CHARACTERS_RE.sub("", raw))
-        out.append(text)
-    return out
-
-
-def _money(values) -> list[str]:
-    return [f"{v:,.2f}" for v in np.asarray(values, dtype="float64").tolist()]
-
-
-def _share(values) -> list[str]:
-    return ["" if v != v else f"{v:.1%}" for v in np.asarray(values, dtype="float64").tolist()]
-
-
-_CLOSE = "</w:t></w:r></w:p></w:tc>"
-
-
-def _openers(columns, bold: bool) -> list[str]:
-    """The XML that opens each column's cell, up to its text."""
-    return [
-        "<w:tc><w:p>"
-        + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if right else "")
-        + "<w:r>"
-        + ("<w:rPr><w:b/></w:rPr>" if bold else "")
-        + '<w:t xml:space="preserve">'
-        for _, _, right in columns
-    ]
-
-
-def _row(openers: list[str], texts, properties: str = "") -> str:
-    """One table row of escaped texts, a column's opener before each."""
-    cells = "".join(o + t + _CLOSE for o, t in zip(openers, texts, strict=True))
-    return f"<w:tr>{properties}{cells}</w:tr>"
-
-
-def table_xml(columns, cells: list[list[str]], total: list[str] | None = None) -> str:
-    """A fixed-layout "Table Grid" table: a bold header repeated on every page, the rows
-    (`cells` holds the columns' escaped texts), and an optional bold total row."""
-    grid = "".join(f'<w:gridCol w:w="{round(width * 567)}"/>' for _, width, _ in columns)
-    bold, plain = _openers(columns, bold=True), _openers(columns, bold=False)
-    header = [escape(name) for name, _, _ in columns]
-    parts = [
-        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-        f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>',
-        _row(bold, header, "<w:trPr><w:tblHeader/></w:trPr>"),
-    ]
-    parts += [_row(plain, row) for row in zip(*cells, strict=True)]
-    if total:
-        parts.append(_row(bold, [escape(text) for text in total]))
-    parts.append("</w:tbl>")
-    return "".join(parts)
-
-
-def _labels(codes: pd.Series, table) -> list[str]:
-    """Codes as their labels, each distinct code looked up once."""
+def _labels(codes: pd.Series, table) -> np.ndarray:
+    """Codes as their escaped labels, each distinct code looked up once."""
     found = {code: label(table, code) for code in codes.dropna().unique().tolist()}
-    return _texts(found.get(code, "") for code in codes.tolist())
+    return escaped([found.get(code) for code in codes.tolist()])
 
 
-def agreement_cells(agreements: pd.DataFrame) -> tuple[list[list[str]], list[str]]:
-    """The agreement table's columns of text, and its total row."""
+def _formatted(values, template: str) -> np.ndarray:
+    """Numbers formatted with `template` ('' where missing)."""
+    numbers = np.asarray(values, dtype="float64").tolist()
+    return np.array([template.format(v) if v == v else "" for v in numbers], dtype=object)
+
+
+def _usd_total(values) -> str:
+    """The exact sum of USD amounts (to the cent), printed like the cells."""
+    cents = int((np.asarray(values, dtype="float64") * 100).round().sum())
+    return f"{cents / 100:,.2f}"
+
+
+def agreement_cells(agreements: pd.DataFrame) -> tuple[list[np.ndarray], list[str]]:
+    """The agreement table's columns of escaped text, and its total row."""
     table = with_shares(agreements)
-    signed = pd.to_datetime(table["signed_on"]).dt.strftime("%Y-%m-%d")
-    types = table["partner_type"].map(type_label, na_action="ignore")
     cells = [
-        _texts(table["agreement_id"].tolist()),
-        _texts(table["partner_name"].tolist()),
-        _texts(types.tolist()),
+        escaped(table["agreement_id"]),
+        escaped(table["partner_name"]),
+        _labels(table["partner_type"], PARTNER_TYPES),
         _labels(table["region"], REGIONS),
         _labels(table["priority"], PRIORITIES),
-        signed.tolist(),
-        _money(table["total_usd"]),
-        _share(table["itu_share"]),
-        _share(table["partner_share"]),
+        escaped(pd.to_datetime(table["signed_on"]).dt.strftime("%Y-%m-%d")),
+        _formatted(table["total_usd"], "{:,.2f}"),
+        _formatted(table["itu_share"], "{:.1%}"),
+        _formatted(table["partner_share"], "{:.1%}"),
     ]
-    total_cents = int((table["total_usd"].to_numpy(dtype="float64") * 100).round().sum())
-    total = [f"Total: {len(table):,} agreements", "", "", "", "", "", f"{total_cents / 100:,.2f}"]
+    total = [f"Total: {len(table):,} agreements", *[""] * 5, _usd_total(table["total_usd"])]
     return cells, [*total, "", ""]
 
 
-def partner_cells(partners: pd.DataFrame) -> tuple[list[list[str]], list[str]]:
-    """The financial-partner table's columns of text, and its total row."""
+def partner_cells(partners: pd.DataFrame) -> tuple[list[np.ndarray], list[str]]:
+    """The financial-partner table's columns of escaped text, and its total row."""
     cells = [
-        [str(rank) for rank in partners["rank"].tolist()],
-        _texts(partners["partner_name"].tolist()),
-        _texts(partners["partner_type"].map(type_label).tolist()),
-        [str(n) for n in partners["agreements"].tolist()],
-        _money(partners["usd"]),
+        _formatted(partners["rank"], "{:.0f}"),
+        escaped(partners["partner_name"]),
+        _labels(partners["partner_type"], PARTNER_TYPES),
+        _formatted(partners["agreements"], "{:,.0f}"),
+        _formatted(partners["usd"], "{:,.2f}"),
     ]
-    total_cents = int((partners["usd"].to_numpy(dtype="float64") * 100).round().sum())
     total = ["", f"Total: {len(partners):,} financial partners", "", ""]
-    return cells, [*total, f"{total_cents / 100:,.2f}"]
+    return cells, [*total, _usd_total(partners["usd"])]
 
 
 def render_annex(content: ReportContent, agreements: pd.DataFrame) -> bytes:
@@ -173,15 +118,22 @@ def render_annex(content: ReportContent, agreements: pd.DataFrame) -> bytes:
     document.add_paragraph(MARKER.format(2))
     pkg.set_properties(document, title=title, subject=header.annex_number, when=header.timestamp())
     package = pkg.saved(document)
-    xml = pkg.part_text(package, "word/document.xml")
-    xml = _put(xml, 1, table_xml(AGREEMENT_COLUMNS, *agreement_cells(agreements)))
-    xml = _put(xml, 2, table_xml(PARTNER_COLUMNS, *partner_cells(partners)))
-    return pkg.fixed_zip(package, {"word/document.xml": xml.encode("utf-8")})
+    tables = {
+        1: table_chunks(AGREEMENT_COLUMNS, *agreement_cells(agreements)),
+        2: table_chunks(PARTNER_COLUMNS, *partner_cells(partners)),
+    }
+    body = _with_tables(pkg.part_text(package, "word/document.xml"), tables)
+    # zlib level 1: a large annex's XML compresses 2-3x faster, about a third bigger
+    return pkg.fixed_zip(package, {"word/document.xml": body}, compresslevel=1)
 
 
-def _put(xml: str, number: int, table: str) -> str:
-    """`xml` with the marker paragraph `number` replaced by `table`."""
-    at = xml.index(MARKER.format(number))
-    start = xml.rindex("<w:p>", 0, at)
-    end = xml.index("</w:p>", at) + len("</w:p>")
-    return xml[:start] + table + xml[end:]
+def _with_tables(xml: str, tables: dict[int, Iterator[str]]) -> Iterator[bytes]:
+    """The document part in UTF-8 pieces, each marker paragraph replaced by its table."""
+    for number, chunks in tables.items():
+        at = xml.index(MARKER.format(number))
+        start = xml.rindex("<w:p>", 0, at)
+        yield xml[:start].encode("utf-8")
+        for chunk in chunks:
+            yield chunk.encode("utf-8")
+        xml = xml[xml.index("</w:p>", at) + len("</w:p>") :]
+    yield xml.encode("utf-8")

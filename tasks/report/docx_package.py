@@ -10,6 +10,7 @@
 
 import io
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -105,19 +106,24 @@ def part_text(package: bytes, name: str) -> str:
         return source.read(name).decode("utf-8")
 
 
-def fixed_zip(package: bytes, replace: dict[str, bytes] | None = None) -> bytes:
+def fixed_zip(
+    package: bytes, replace: dict[str, Iterable[bytes]] | None = None, compresslevel: int = 6
+) -> bytes:
     """The same package with fixed entry times, entries in their order, `replace`'s parts
-    swapped in (name -> new content)."""
+    swapped in (name -> new content in pieces, streamed into the package)."""
     replace = replace or {}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as target,
     ):
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            content = replace.get(info.filename)
-            target.writestr(entry, content if content is not None else source.read(info))
+            entry._compresslevel = compresslevel  # what writestr sets; open("w") reads it
+            pieces = replace.get(info.filename, [source.read(info)])
+            with target.open(entry, "w") as handle:
+                for piece in pieces:
+                    handle.write(piece)
     return out.getvalue()

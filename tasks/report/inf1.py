@@ -53,18 +53,16 @@ def financial_partners(agreements: pd.DataFrame) -> pd.DataFrame:
         .agg(["sum", "size"])
         .reset_index()
     )
-    rows = sorted(
-        grouped.itertuples(index=False),
-        key=lambda row: (-row.sum, row.partner_name, row.partner_id),
-    )
+    grouped["order"] = -grouped["sum"]
+    ranked = grouped.sort_values(["order", "partner_name", "partner_id"], kind="stable")
     return pd.DataFrame(
         {
-            "rank": range(1, len(rows) + 1),
-            "partner_id": [row.partner_id for row in rows],
-            "partner_name": [row.partner_name for row in rows],
-            "partner_type": [row.partner_type for row in rows],
-            "usd": [row.sum / 100 for row in rows],
-            "agreements": [int(row.size) for row in rows],
+            "rank": np.arange(1, len(ranked) + 1),
+            "partner_id": ranked["partner_id"].to_numpy(dtype=object),
+            "partner_name": ranked["partner_name"].to_numpy(dtype=object),
+            "partner_type": ranked["partner_type"].to_numpy(dtype=object),
+            "usd": ranked["sum"].to_numpy(dtype="int64") / 100,
+            "agreements": ranked["size"].to_numpy(dtype="int64"),
         },
         columns=list(FINANCIAL_PARTNER_COLUMNS),
     )

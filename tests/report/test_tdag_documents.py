@@ -18,8 +18,9 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from lxml import etree
 
-from tasks.pipeline import ingest_source
-from tasks.report.aggregate import agreements_in_year, compute_metrics, rejections_of
+from models.db import get_engine, upgrade
+from tasks.ingest.sources import open_source
+from tasks.pipeline import aggregate, ingest_source
 from tasks.report.bundle import write_bundle
 
 YEAR = 2024
@@ -61,13 +62,12 @@ CONTACT = [
 ]
 
 
-def _build(out: Path, url: str) -> Path:
-    metrics = compute_metrics(url, YEAR)
+def _build(out: Path, data) -> Path:
     return write_bundle(
         out,
-        metrics=metrics,
-        agreements=agreements_in_year(url, YEAR),
-        rejections=rejections_of(url, None),
+        metrics=data.metrics,
+        agreements=data.agreements,
+        rejections=data.rejections,
         parameters={"year": YEAR},
         input_fingerprint="f" * 64,
         code_version="test",
@@ -75,15 +75,17 @@ def _build(out: Path, url: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'prm.db'}"
-    ingest_source("data/sample", url)
-    return url
+def sample(tmp_path_factory):
+    """The sample's 2024 report data (metrics, agreements, rejections), ingested into SQLite."""
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'prm.db'}")
+    upgrade(engine)
+    ingest_source(open_source("data/sample"), engine)
+    return aggregate(engine, YEAR, None)
 
 
 @pytest.fixture(scope="module")
-def bundle(sample_url, tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("bundle"), sample_url)
+def bundle(sample, tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("bundle"), sample)
 
 
 def _all_text(document) -> str:
@@ -180,8 +182,8 @@ def _usd(text: pd.Series) -> pd.Series:
     return text.str.replace(",", "").astype(float)
 
 
-def test_annex_lists_every_agreement_and_financial_partner(bundle, sample_url):
-    metrics = compute_metrics(sample_url, YEAR)
+def test_annex_lists_every_agreement_and_financial_partner(bundle, sample):
+    metrics = sample.metrics
     agreements, partners = _annex_tables(bundle / "annex_inf1.docx")
     rows, total = agreements.iloc[:-1], agreements.iloc[-1]
     assert len(rows) == 89 == rows["Agreement"].nunique()
@@ -199,8 +201,8 @@ def test_annex_lists_every_agreement_and_financial_partner(bundle, sample_url):
     assert "Document TDAG25/INF/1" in _all_text(document)
 
 
-def test_documents_are_byte_identical_for_the_same_input(bundle, sample_url, tmp_path):
-    again = _build(tmp_path / "again", sample_url)
+def test_documents_are_byte_identical_for_the_same_input(bundle, sample, tmp_path):
+    again = _build(tmp_path / "again", sample)
     names = ("report.docx", "report.pdf", "annex_inf1.docx", "tables.xlsx", "report.html")
     for name in names:
         assert (again / name).read_bytes() == (bundle / name).read_bytes(), name

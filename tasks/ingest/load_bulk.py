@@ -22,11 +22,8 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.exc import IntegrityError
-
-from tasks.ingest.parse import arrow_text
 
 # A table loaded with at least this many rows takes the bulk path; smaller loads keep the
 # indexes and the row-by-row foreign-key checks (cheaper than rebuilding a large table's).
@@ -155,17 +152,8 @@ class _SqliteIntegrityError(Exception):
 def in_key_order(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The rows ordered by their key (as they are when the export already is)."""
     key = rows[keys[0]]
-    if len(keys) > 1 or _increasing(key):
+    if len(keys) > 1 or key.is_monotonic_increasing:
         return rows
     # factorize + integer argsort is ~5x faster than sort_values on a million strings
     codes, _ = pd.factorize(key.to_numpy(dtype=object), sort=True)
     return rows.take(np.argsort(codes, kind="stable"))
-
-
-def _increasing(key: pd.Series) -> bool:
-    """Whether the key column is in increasing order (Arrow text compared by pyarrow: UTF-8
-    bytes sort as Python compares strings, by code point)."""
-    cells = arrow_text(key)
-    if cells is None or len(cells) < 2:
-        return key.is_monotonic_increasing
-    return not pc.any(pc.less(cells.slice(1), cells.slice(0, len(cells) - 1))).as_py()

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from models.codes import lookup_table
-from tasks.ingest.read_csv import TEXT
+from tasks.ingest.read_csv import arrow_text
 
 # Digits are ASCII 0-9 only: `\d` and `Decimal` also accept every script's digits (Arabic-Indic
 # "١٠٠", full-width "１００"), which the contract's formats do not have.
@@ -43,15 +43,6 @@ _SPACES = re.compile(r"\s+")
 def texts(values: pd.Series) -> np.ndarray:
     """The column as an object array of Python strings (iterating it is cheap)."""
     return values.to_numpy(dtype=object, na_value="")
-
-
-def arrow_text(values: pd.Series) -> pa.Array | None:
-    """The cells of a column of Arrow text with no missing value, as one Arrow array; None
-    for any other column."""
-    if values.dtype != TEXT:
-        return None
-    cells = values.array._pa_array
-    return None if cells.null_count else cells.combine_chunks()
 
 
 def filled(values: pd.Series) -> np.ndarray:

@@ -66,8 +66,20 @@ def _arrow_parse(text: str) -> pd.DataFrame:
         return _pandas_parse(text)
     if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return _pandas_parse(text)
+    table = table.combine_chunks()  # one array per column: what the kernels then take as is
     columns = {i: pd.array(column, dtype=TEXT) for i, column in enumerate(table.columns)}
     return pd.DataFrame(columns).set_axis(header, axis=1)
+
+
+def arrow_text(values: pd.Series) -> pa.Array | None:
+    """The cells of a column of Arrow text with no missing value, as one Arrow array; None
+    for any other column."""
+    if values.dtype != TEXT:
+        return None
+    cells = values.array._pa_array
+    if cells.null_count:
+        return None
+    return cells.chunk(0) if cells.num_chunks == 1 else cells.combine_chunks()
 
 
 def trimmed_text(values: pd.Series) -> pd.Series | None:
@@ -78,13 +90,12 @@ def trimmed_text(values: pd.Series) -> pd.Series | None:
     that may be Unicode white space) are looked at, by Python, so exactly what `str.strip`
     removes is removed; the others stay as they are, in Arrow memory.
     """
-    if values.dtype != TEXT:
+    cells = arrow_text(values)
+    if cells is None:
         return None
-    chunks = values.array._pa_array.chunks
-    edged = np.flatnonzero(np.concatenate([_edged(chunk) for chunk in chunks] or [[]]))
+    edged = np.flatnonzero(_edged(cells))
     if not len(edged):
         return values
-    cells = pa.concat_arrays(chunks)
     given = cells.take(edged).to_pylist()
     changed = [i for i, cell in enumerate(given) if cell != cell.strip()]
     if not changed:

@@ -226,6 +226,12 @@ def _union(known: pd.DataFrame, new: pd.DataFrame, key: str | list[str]) -> pd.D
     return both.drop_duplicates(subset=key, keep="last")
 
 
+def _as_given(ok: pd.DataFrame, entity: str) -> pd.DataFrame:
+    """The valid rows with the columns stored as given in Python strings, as the loaders
+    take them (Arrow text would be converted there, cell by cell, on every path)."""
+    return ok.assign(**{c: ok[c].astype(object) for c in STORED_AS_GIVEN[entity]})
+
+
 def _partners(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v = Verdicts("partners", frame)
     v.missing()
@@ -237,7 +243,7 @@ def _partners(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     v.invalid("membership_category", membership.isna(), "is not a code or label of table B")
     v.invalid("country", ~parse.is_country(frame["country"]), "is not an ISO 3166-1 alpha-3 code")
     v.duplicates(frame[["partner_id"]])
-    ok = frame[v.ok]
+    ok = _as_given(frame[v.ok], "partners")
     rows = pd.DataFrame(
         {
             "partner_id": ok["partner_id"],
@@ -287,7 +293,7 @@ def _agreements(frame: pd.DataFrame, partner_ids: set[str]) -> tuple[pd.DataFram
     v.duplicates(frame[["agreement_id"]])
     unknown = ~frame["partner_id"].isin(partner_ids)
     v.flag(unknown, "unknown_partner", "partner_id", "partner_id is not a known partner")
-    ok = frame[v.ok]
+    ok = _as_given(frame[v.ok], "agreements")
     rows = pd.DataFrame(
         {
             "agreement_id": ok["agreement_id"],
@@ -330,7 +336,7 @@ def _contributions(
         too_large.reindex(frame.index, fill_value=False),
         f"in USD is over {USD_MAX:,}, the largest amount stored",
     )
-    ok = frame[v.ok]
+    ok = _as_given(frame[v.ok], "contributions")
     rows = converted.loc[ok.index].assign(
         contribution_id=ok["contribution_id"],
         agreement_id=ok["agreement_id"],

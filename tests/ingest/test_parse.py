@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from tasks.ingest import parse
-from tasks.ingest.load_bulk import in_key_order
 from tasks.ingest.read_csv import TEXT
 
 
@@ -94,14 +93,6 @@ def test_looked_up_is_map():
     found = parse.looked_up(arrow, table)
     pd.testing.assert_series_equal(found, python.map(table))
     assert found.isna().tolist() == [False, True, False, True]
-
-
-def test_key_order_of_arrow_text():
-    arrow, python = _both(["C10", "C2", "C1"])
-    frame = pd.DataFrame({"contribution_id": arrow, "n": [0, 1, 2]})
-    assert in_key_order(frame, ["contribution_id"])["n"].tolist() == [2, 0, 1]
-    ordered = pd.DataFrame({"contribution_id": pd.Series(pd.array(["C1", "C2"], dtype=TEXT))})
-    assert in_key_order(ordered, ["contribution_id"]) is ordered
 
 
 def test_control_and_invisible_characters_found_alike():

@@ -21,6 +21,8 @@ from models.metrics import Metrics
 from tasks.errors import PrmError
 from tasks.report.artifacts import (
     RunFacts,
+    artifact_link,
+    artifact_table,
     backfill_rows,
     rejection_rows,
     summary_markdown,
@@ -75,25 +77,29 @@ def record_artifacts(metrics: Metrics, facts: RunFacts) -> None:
         description=f"Headline figures and data quality of {year}",
     )
     create_table_artifact(
-        top_partner_rows(metrics),
+        artifact_table(top_partner_rows(metrics)),
         key=TOP_PARTNERS_KEY,
         description=f"Top-10 financial partners in {year} (PARTNER contributions, USD)",
     )
     create_table_artifact(
-        rejection_rows(metrics),
+        artifact_table(rejection_rows(metrics)),
         key=REJECTIONS_KEY,
         description=f"Rejected rows by reason, ingestion {metrics.data_quality.ingestion_id}",
     )
     if facts.report_url:
+        report_url, report_text = artifact_link(
+            facts.report_url, f"report.html ({year}, run {facts.run_id})"
+        )
         create_link_artifact(
-            facts.report_url,
-            link_text=f"report.html ({year}, run {facts.run_id})",
+            report_url,
+            link_text=report_text,
             key=REPORT_LINK_KEY,
             description=f"Presigned link, valid until {facts.report_url_expires}",
         )
+    bundle_url, bundle_text = artifact_link(facts.bundle_location, facts.bundle_location)
     create_link_artifact(
-        facts.bundle_location,
-        link_text=facts.bundle_location,
+        bundle_url,
+        link_text=bundle_text,
         key=BUNDLE_LINK_KEY,
         description=f"Bundle of {year}: metrics.json, charts, tables, report, manifest",
     )
@@ -104,7 +110,7 @@ def record_artifacts(metrics: Metrics, facts: RunFacts) -> None:
 def record_backfill(results: list[dict]) -> None:
     """A table of the years a backfill reported: run id, headline figures, location."""
     create_table_artifact(
-        backfill_rows(results),
+        artifact_table(backfill_rows(results)),
         key=BACKFILL_KEY,
         description=f"Backfill of {len(results)} year(s)",
     )

@@ -5,6 +5,7 @@ job (flows/artifacts.py). Figures are worded by tasks/report/documents.py, as in
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from models.codes import ENTITIES, PARTNER_TYPES, REASON_MEANINGS, REASONS, label
 from models.metrics import Metrics
@@ -15,6 +16,10 @@ from tasks.report.documents import (
     headline_sentence,
     year_over_year_sentence,
 )
+
+# what a link artifact's url keeps as it is: RFC 3986 delimiters but those Markdown reads
+# (parentheses, brackets, quotes, spaces) and `;`, which could end an entity (`&lt;`)
+_URL_SAFE = ":/?#@!$&=+,%~-._"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,26 @@ class RunFacts:
     report_url: str | None = None
     report_url_expires: str | None = None
     report_reused: bool = False
+
+
+def artifact_table(rows: list[dict]) -> list[dict]:
+    """Rows as a table artifact must hold them: every text cell escaped (`escape_markdown`).
+
+    The Prefect UI renders each cell as Markdown: a partner named `![x](http://host/x.png)`
+    would make every viewer's browser fetch that URL, `[click](javascript:...)` would be a
+    link. Every table artifact goes through here; numbers and None stay as they are.
+    """
+    return [
+        {column: escape_markdown(v) if isinstance(v, str) else v for column, v in row.items()}
+        for row in rows
+    ]
+
+
+def artifact_link(url: str, text: str) -> tuple[str, str]:
+    """(url, text) for a link artifact, which Prefect writes as Markdown `[text](url)`: the
+    text escaped, and in the url every character that could end the link (parentheses,
+    spaces, brackets, quotes) percent-encoded, so a local path cannot inject Markdown."""
+    return quote(url, safe=_URL_SAFE), escape_markdown(text)
 
 
 def quality_rows(metrics: Metrics) -> list[dict]:

@@ -168,11 +168,16 @@ def data_quality_sentence(metrics: Metrics) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def escape_markdown(value: object) -> str:
-    """Text that Markdown prints literally: no HTML, links, emphasis or table breaks."""
+    """Text that Markdown prints literally: no HTML, entities, links, emphasis or table breaks.
+
+    An `&` that would start an entity (`&lt;`, `&#60;`) becomes `&amp;`, so a name written
+    `&lt;script&gt;` shows as written, not as `<script>`; a lone `&` (AT&T) stays readable.
+    """
     if isinstance(value, Markup):
         return str(value)
-    text = str(value).replace("<", "&lt;").replace(">", "&gt;")
+    text = _ENTITY_START.sub("&amp;", str(value)).replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")

@@ -1,8 +1,17 @@
 """The run summary and table rows shown in the Prefect UI, from the seed's 2024 metrics."""
 
+import html
+import re
+from urllib.parse import unquote
+
+import pytest
+from markdown_it import MarkdownIt
+
 from models.codes import REASONS
 from tasks.report.artifacts import (
     RunFacts,
+    artifact_link,
+    artifact_table,
     backfill_rows,
     quality_rows,
     rejection_rows,
@@ -96,3 +105,47 @@ def test_backfill_rows_sorted_by_year_and_rounded():
     )  # fmt: skip
     assert [r["year"] for r in rows] == [2023, 2024]
     assert rows[0]["financial_usd_total"] is None and rows[1]["financial_usd_total"] == 1.0
+
+
+INJECTIONS = [
+    "![x](http://127.0.0.1:9/x.png)",
+    "[click](javascript:alert(1))",
+    "<img src=http://127.0.0.1:9/y.png>",
+    "&lt;script&gt;",
+    "**bold** _it_ `code` | pipe",
+]
+
+
+def rendered(markdown_text: str) -> str:
+    """HTML of Markdown text, as a CommonMark viewer (the Prefect UI) renders it."""
+    return MarkdownIt("commonmark").render(markdown_text)
+
+
+def shown_text(page: str) -> str:
+    """What a browser shows of an HTML fragment: the text, tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page)).strip()
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_table_artifact_cells_render_as_the_text_they_hold(name):
+    metrics = seed_metrics()
+    metrics.top_financial_partners[0].name = name
+    row = artifact_table(top_partner_rows(metrics))[0]
+    page = rendered(row["name"])
+    assert "<img" not in page and "<a " not in page and "<script" not in page
+    assert shown_text(page) == name
+    assert row["rank"] == 1 and row["usd"] == 19_820_000.0  # numbers stay numbers
+
+
+@pytest.mark.parametrize("location", ["/srv/out dir/) ![x](http://127.0.0.1:9/x.png", *INJECTIONS])
+def test_link_artifact_is_one_link_to_where_it_says(location):
+    url, text = artifact_link(location, location)
+    page = rendered(f"[{text}]({url})")  # what Prefect's link artifact holds
+    assert "<img" not in page and page.count("<a ") == 1
+    href = re.search(r'<a href="([^"]*)"', page).group(1)
+    assert unquote(html.unescape(href)) == location
+    assert shown_text(page) == location
+
+
+def test_presigned_link_is_kept_as_signed():
+    assert artifact_link(FACTS.report_url, "report.html")[0] == FACTS.report_url

@@ -1,6 +1,7 @@
 """The written report: the seed's sentences from the metrics, escaping, and a year without money."""
 
 import base64
+import html
 import re
 
 import pytest
@@ -133,6 +134,14 @@ def test_html_escapes_partner_names():
     assert "A\\|B" in text  # a pipe cannot break the Markdown table
     cell = render_html(_with_partner_name("A|B *b* _i_ #1"), PNGS)
     assert "<td>A|B *b* _i_ #1</td>" in cell  # printed literally, in one table cell
+
+
+@pytest.mark.parametrize("name", ["&lt;script&gt;", "&#60;b&#x3E;", "AT&T &amp; co"])
+def test_html_shows_entities_in_names_as_written(name):
+    page = render_html(_with_partner_name(name), PNGS)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert name in [html.unescape(cell) for cell in cells]  # what a browser shows
+    assert "<script" not in page and "<b>" not in page
 
 
 def test_html_is_self_contained_and_complete():

@@ -29,7 +29,7 @@ from tasks.report.artifacts import (
     top_partner_rows,
 )
 from tasks.storage.client import ObjectStore
-from tasks.storage.retrieve import MAX_LINK_SECONDS, presign
+from tasks.storage.retrieve import presign
 
 SUMMARY_KEY = "monthly-report-summary"
 TOP_PARTNERS_KEY = "top-financial-partners"
@@ -56,14 +56,16 @@ class Progress:
     cache_policy=NO_CACHE,
     **IO_RETRIES,
 )
-def report_link(store: ObjectStore, year: int, run_id: str) -> tuple[str, str] | None:
-    """A presigned link to the published report.html and its expiry (None if it cannot be made)."""
+def report_link(store: ObjectStore, year: int, run_id: str, hours: int) -> tuple[str, str] | None:
+    """A presigned link to the published report.html, valid `hours` (PRM_LINK_HOURS, 24 by
+    default: anyone who can read the artifact can use it), and its expiry (None if it
+    cannot be made)."""
     try:
-        url = presign(year, "report.html", run_id, MAX_LINK_SECONDS, store=store)
+        url = presign(year, "report.html", run_id, hours * 3600, store=store)
     except PrmError as exc:  # a missing link must not fail a run whose bundle is published
         get_run_logger().warning("no link to report.html: %s", exc)
         return None
-    expires = datetime.now(UTC) + timedelta(seconds=MAX_LINK_SECONDS)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
     return url, expires.strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -78,7 +78,8 @@ def backfill(
         out: Folder for the bundles (one sub-folder per year); empty = var/bundles/.
     """
     years = backfill_years(first_year, last_year)
-    source = source or get_settings().source
+    settings = get_settings()
+    source = source or settings.source
     logger = get_run_logger()
     logger.info("backfill %d-%d from %s (upload: %s)", years[0], years[-1], source, upload)
     resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
@@ -92,7 +93,7 @@ def backfill(
         summary = monthly.report_and_publish(
             steps, year, data, upload=upload, out=year_out, force=force
         )
-        summaries.append(record(summary, data, resources.store))
+        summaries.append(record(summary, data, resources.store, settings.link_hours))
         rows.append(summary_row(summary))
         logger.info("year %d done (%d of %d): %s", year, done, len(years), summary.location)
         progress.update(100 * (done + 1) / (len(years) + 1))

@@ -110,9 +110,10 @@ def flow_steps(resources: Resources, db_param: str) -> Steps:
     )
 
 
-def record(summary: RunSummary, data: Input, store: ObjectStore) -> RunSummary:
-    """Create the run's artifacts (summary, tables, links) in the Prefect UI."""
-    link = report_link(store, summary.year, summary.run_id) if summary.published else None
+def record(summary: RunSummary, data: Input, store: ObjectStore, link_hours: int) -> RunSummary:
+    """Create the run's artifacts (summary, tables, a link valid `link_hours`) in the UI."""
+    published = summary.published
+    link = report_link(store, summary.year, summary.run_id, link_hours) if published else None
     facts = RunFacts(
         run_id=summary.run_id,
         source=data.source,
@@ -168,7 +169,8 @@ def monthly_report(
         out: Folder for the bundle; empty = var/bundles/<year>/<run_id>.
     """
     year = check_year(year or default_report_year())
-    source = source or get_settings().source
+    settings = get_settings()
+    source = source or settings.source
     resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
     get_run_logger().info("monthly report %d from %s (upload: %s)", year, source, upload)
     progress = Progress(f"monthly-report {year}: ingest, report, publish")
@@ -179,4 +181,4 @@ def monthly_report(
         steps, year, data, upload=upload, out=Path(out) if out else None, force=force
     )
     progress.update(100)
-    return record(summary, data, resources.store)
+    return record(summary, data, resources.store, settings.link_hours)

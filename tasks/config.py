@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:  # built on demand: `prm --help` needs neither SQLAlchemy nor boto3
@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(default=None, description="empty = AWS")
     s3_bucket: str | None = None
     s3_prefix: str = "reports"
+    manifest_key: SecretStr | None = Field(
+        default=None, description="HMAC key signing manifest.json on publish, checked by fetch"
+    )
+    link_hours: int = Field(
+        default=24, ge=1, le=168, description="how long the run's presigned report link lasts"
+    )
 
     def db_url(self) -> str:
         """The database URL: PRM_DATABASE_URL, else an SQLite file in the data folder."""

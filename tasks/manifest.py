@@ -4,6 +4,7 @@ just written (`verify_manifest`), is about to be published, or was just download
 """
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,12 @@ def sha256_file(path: Path) -> str:
     """The hex SHA-256 of a file's bytes, read in blocks."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def manifest_hmac(key: bytes, manifest: bytes) -> str:
+    """The hex HMAC-SHA256 of manifest.json's bytes under a key (PRM_MANIFEST_KEY): who
+    holds the key can tell a manifest prm published from one a bucket writer made."""
+    return hmac.new(key, manifest, hashlib.sha256).hexdigest()
 
 
 def file_entry(relpath: str, content: bytes) -> dict:

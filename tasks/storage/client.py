@@ -6,7 +6,7 @@ whether retrying may help (`retryable`: the endpoint could not be reached or was
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -69,11 +69,19 @@ class ObjectStore:
     prefix: str = "reports"
     endpoint_url: str | None = None
     quick: bool = False  # one attempt, short timeouts: for the checks made before any work
+    # PRM_MANIFEST_KEY: publish signs each manifest.json with it, fetch checks the signature
+    manifest_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ObjectStore":
-        """The store the settings name (PRM_S3_* and flags)."""
-        return cls(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url or None)
+        """The store the settings name (PRM_S3_* and flags, PRM_MANIFEST_KEY)."""
+        key = settings.manifest_key.get_secret_value().encode() if settings.manifest_key else None
+        return cls(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url or None,
+            manifest_key=key or None,
+        )
 
     @cached_property
     def client(self):

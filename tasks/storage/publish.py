@@ -10,6 +10,7 @@ Credentials come from boto3's own chain and never appear in a message or a bundl
 
 import base64
 import json
+import logging
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
-from tasks.manifest import BundleFile, file_problem, sha256_bytes
+from tasks.manifest import BundleFile, file_problem, manifest_hmac, sha256_bytes
 from tasks.storage import keys as s3keys
 from tasks.storage.client import ObjectStore, bucket_exists, error_code, read_object, s3_errors
 
@@ -32,6 +33,8 @@ _TYPES |= {".svg": "image/svg+xml", ".png": "image/png", ".html": "text/html"}
 _TYPES |= {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _TYPES |= {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 _TYPES |= {".pdf": "application/pdf"}
+SIGNATURE = "hmac-sha256"  # manifest.json's metadata: its HMAC under PRM_MANIFEST_KEY
+log = logging.getLogger(__name__)
 _RUN_TIME_KEYS = ("run_time", "created_at", "generated_at", "started_at")
 
 
@@ -85,8 +88,19 @@ def _local_bundle(bundle_dir: Path) -> tuple[bytes, list[BundleFile]]:
     return raw, files
 
 
-def object_matches(client, bucket: str, key: str, f: BundleFile) -> str | None:
-    """None when the object at `key` has f's size and SHA-256, else what differs."""
+def _metadata(f: BundleFile, local: Path, manifest_key: bytes | None) -> dict[str, str]:
+    """An object's metadata: its SHA-256, and for manifest.json (with a key) its HMAC."""
+    metadata = {"sha256": f.sha256}
+    if manifest_key and f.path == s3keys.MANIFEST_NAME:
+        metadata[SIGNATURE] = manifest_hmac(manifest_key, local.read_bytes())
+    return metadata
+
+
+def object_matches(
+    client, bucket: str, key: str, f: BundleFile, expected: dict[str, str] | None = None
+) -> str | None:
+    """None when the object at `key` has f's size, SHA-256 (and `expected` metadata), else
+    what differs."""
     try:
         head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     except ClientError as exc:
@@ -95,8 +109,11 @@ def object_matches(client, bucket: str, key: str, f: BundleFile) -> str | None:
         raise
     if head["ContentLength"] != f.size:
         return f"size {head['ContentLength']} instead of {f.size}"
-    if head.get("Metadata", {}).get("sha256") != f.sha256:
+    metadata = head.get("Metadata", {})
+    if metadata.get("sha256") != f.sha256:
         return "SHA-256 metadata differs"
+    if any(metadata.get(name) != value for name, value in (expected or {}).items()):
+        return "metadata differs (manifest signature)"
     checksum = head.get("ChecksumSHA256")
     if checksum and "-" not in checksum and checksum != _b64(f.sha256):
         return "ChecksumSHA256 differs"
@@ -108,9 +125,9 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def _upload(client, bucket: str, key: str, local: Path, f: BundleFile) -> None:
-    """Upload one file with its Content-Type, SHA-256 metadata and (small files) ChecksumSHA256."""
-    extra = {"ContentType": content_type(f.path), "Metadata": {"sha256": f.sha256}}
+def _upload(client, bucket: str, key: str, local: Path, f: BundleFile, metadata: dict) -> None:
+    """Upload one file with its Content-Type, metadata and (small files) ChecksumSHA256."""
+    extra = {"ContentType": content_type(f.path), "Metadata": metadata}
     if f.size < TRANSFER.multipart_threshold:
         extra["ChecksumSHA256"] = _b64(f.sha256)
     client.upload_file(str(local), bucket, key, ExtraArgs=extra, Config=TRANSFER)
@@ -173,7 +190,18 @@ def _ensure_bucket(client, bucket: str) -> bool:
     except ClientError as exc:
         if error_code(exc) != "BucketAlreadyOwnedByYou":
             raise
+    _enable_versioning(client, bucket)
     return True
+
+
+def _enable_versioning(client, bucket: str) -> None:
+    """Keep every version of the objects of a bucket prm created: an overwritten or deleted
+    bundle file or latest.json can be recovered. A store without versioning gets a warning;
+    publishing goes on (the bundle itself does not depend on it)."""
+    try:
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    except ClientError as exc:
+        log.warning("bucket %s: versioning not enabled (%s)", bucket, error_code(exc))
 
 
 def _check_same_run(client, bucket: str, key_prefix: str, manifest: BundleFile) -> None:
@@ -251,16 +279,20 @@ def publish_bundle(
     with s3_errors(store, f"publishing s3://{bucket}/{key_prefix}"):
         created = _ensure_bucket(client, bucket)
         _check_same_run(client, bucket, key_prefix, manifest)
+        metadata = {
+            f.path: _metadata(f, bundle_dir / f.path, store.manifest_key)
+            for f in [*files, manifest]
+        }
         for f in [*files, manifest]:  # manifest.json last: its presence marks a full upload
             key = s3keys.object_key(key_prefix, f.path)
-            if object_matches(client, bucket, key, f) is not None:
-                _upload(client, bucket, key, bundle_dir / f.path, f)
+            if object_matches(client, bucket, key, f, metadata[f.path]) is not None:
+                _upload(client, bucket, key, bundle_dir / f.path, f, metadata[f.path])
                 uploaded += 1
             if on_uploaded:
                 on_uploaded(f.path)
         for f in [*files, manifest]:
             key = s3keys.object_key(key_prefix, f.path)
-            if problem := object_matches(client, bucket, key, f):
+            if problem := object_matches(client, bucket, key, f, metadata[f.path]):
                 raise IntegrityError(
                     f"{f.path}: s3://{bucket}/{key} failed verification ({problem})"
                 )

@@ -1,5 +1,6 @@
 """Retrieve published bundles: fetch with every checksum verified, list runs, presign links."""
 
+import hmac
 import os
 import tempfile
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
-from tasks.manifest import BundleFile, file_problem, sha256_bytes
+from tasks.manifest import BundleFile, file_problem, manifest_hmac, sha256_bytes
 from tasks.storage import keys as s3keys
 from tasks.storage.client import (
     ObjectStore,
@@ -21,6 +22,7 @@ from tasks.storage.client import (
     s3_errors,
 )
 from tasks.storage.publish import (
+    SIGNATURE,
     TRANSFER,
     headline,
     json_or_empty,
@@ -103,6 +105,35 @@ def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into:
         raise IntegrityError(f"{problem} (downloaded from s3://{bucket}/{key_prefix})")
 
 
+def _check_signature(
+    raw: bytes, response: dict, manifest: dict, key: bytes, run: tuple[int, str]
+) -> None:
+    """Raise IntegrityError unless manifest.json carries the HMAC of PRM_MANIFEST_KEY and
+    names the run it was fetched as (a signed manifest moved to another run is refused)."""
+    year, run_id = run
+    signature = response.get("Metadata", {}).get(SIGNATURE)
+    if not signature:
+        raise IntegrityError(f"manifest.json of run {run_id} is not signed (PRM_MANIFEST_KEY)")
+    if not hmac.compare_digest(signature, manifest_hmac(key, raw)):
+        raise IntegrityError(
+            f"manifest.json of run {run_id}: signature does not match PRM_MANIFEST_KEY"
+        )
+    parameters = manifest.get("parameters") or {}
+    if (parameters.get("year"), parameters.get("run_id")) != (year, run_id):
+        raise IntegrityError(f"manifest.json of run {run_id} was signed for another run")
+
+
+def _refuse_symlinks(dest: Path, paths: list[str]) -> None:
+    """Raise StorageError if writing `paths` under `dest` would go through a symbolic link
+    inside it (a link planted in --dest could send a file anywhere). `dest` itself may be one."""
+    for path in paths:
+        inside = dest
+        for part in Path(path).parts:
+            inside = inside / part
+            if inside.is_symlink():
+                raise StorageError(f"{inside}: a symbolic link; fetch does not write through links")
+
+
 def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: ObjectStore) -> Path:
     """Download the latest (or named) run into `dest`, every file checked against the manifest.
 
@@ -121,7 +152,11 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
         raw = found[0]
         if pointer and sha256_bytes(raw) != pointer.get("manifest_sha256"):
             raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
-        files = manifest_files(load_json(raw, "manifest.json"))
+        manifest = load_json(raw, "manifest.json")
+        if store.manifest_key:
+            _check_signature(raw, found[1], manifest, store.manifest_key, (year, run_id))
+        files = manifest_files(manifest)
+        _refuse_symlinks(dest, [s3keys.MANIFEST_NAME, *(f.path for f in files)])
         dest.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".prm-fetch-", dir=dest.parent) as staging:
             for f in files:

@@ -37,8 +37,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-out = Console()
+# Paths, sources, names and values are the user's text: printed as they are, never read as
+# rich markup (a folder named "[x]" would fail the command after its work was done).
+out = Console(markup=False, highlight=False)
 SHOW_REJECTIONS = 20
+SHOW_CHARS = 80  # of a rejected value: the whole of it is in the --rejections CSV
 options = {"verbose": False}
 
 
@@ -53,7 +56,10 @@ def main_options(
 
 
 def print_ingestion(result) -> None:
-    """Read / loaded / rejected per entity, and the rejections by reason."""
+    """Read / loaded / rejected per entity, and the rejections by reason (the first ones,
+    each value cut to SHOW_CHARS, invisible characters escaped)."""
+    from tasks.ingest.parse import shown
+
     table = Table(title=f"Ingestion {result.ingestion_id} of {result.source}")
     for column in ("entity", "read", "loaded", "rejected"):
         table.add_column(column, justify="left" if column == "entity" else "right")
@@ -71,12 +77,9 @@ def print_ingestion(result) -> None:
     listed = ", ".join(f"{r} {reasons[r]}" for r in REASONS if r in reasons)
     out.print(f"Rejected rows by reason: {listed}")
     for row in result.rejections.head(SHOW_REJECTIONS).itertuples():
-        value = "" if row.value is None else f" = {row.value!r}"
-        out.print(
-            f"  {row.file} row {row.row}: {row.column}{value}: {row.reason} ({row.message})",
-            markup=False,
-            highlight=False,
-        )
+        value = "" if row.value is None else f" = '{shown(row.value, SHOW_CHARS)}'"
+        where = f"{shown(row.file, SHOW_CHARS)} row {row.row}: {row.column}"
+        out.print(f"  {where}{value}: {row.reason} ({row.message})", soft_wrap=True)
     if len(result.rejections) > SHOW_REJECTIONS:
         out.print(f"  ... and {len(result.rejections) - SHOW_REJECTIONS} more")
 
@@ -127,10 +130,10 @@ def ingest(
                 opened = open_source(source, resources.store)
                 result = ingest_source(opened, resources.engine, progress)
             mode = IN_PROCESS
+        path = write_rejections(result, resources, rejections)  # first: nothing can stop it
         print_ingestion(result)
-        path = write_rejections(result, resources, rejections)
     out.print(f"Rejected rows written to {path}")
-    out.print(mode, markup=False, highlight=False, soft_wrap=True)
+    out.print(mode, soft_wrap=True)
 
 
 @app.command()
@@ -170,7 +173,7 @@ def report(
         if not no_upload:
             published = publish(written.bundle_dir, year, written.run_id, resources.store)
             out.print(f"Published to {published.uri}")
-    out.print(mode, markup=False, highlight=False, soft_wrap=True)
+    out.print(mode, soft_wrap=True)
 
 
 @app.command()
@@ -210,7 +213,7 @@ def run(
         out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
         if summary.published:
             out.print(f"Published to {summary.published.uri}")
-    out.print(mode, markup=False, highlight=False, soft_wrap=True)
+    out.print(mode, soft_wrap=True)
 
 
 def run_in_process(resources, source: str, year: int, upload: bool, out_dir: Path | None):

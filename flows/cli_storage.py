@@ -15,18 +15,20 @@ from rich.table import Table
 from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
 from tasks.config import get_settings
 from tasks.durations import parse_duration
+from tasks.errors import PrmError
 from tasks.storage.client import ObjectStore
 from tasks.storage.retrieve import MAX_LINK_SECONDS, fetch_bundle, list_runs, presign
 
 
 def link_seconds(text: str) -> int:
-    """Seconds in a link lifetime like `90s`, `30m`, `12h` or `7d` (a bare number is seconds)."""
+    """Seconds in a link lifetime like `90s`, `30m`, `12h` or `7d` (a bare number is seconds);
+    PrmError (one `prm:` line, exit 1) for anything else."""
     try:
         seconds = int(parse_duration(text).total_seconds())
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise PrmError(f"--expires: {exc}") from None
     if not 1 <= seconds <= MAX_LINK_SECONDS:
-        raise typer.BadParameter(f"{text!r}: a link can last from 1 second to 7 days")
+        raise PrmError(f"--expires {text!r}: a link can last from 1 second to 7 days")
     return seconds
 
 
@@ -77,7 +79,7 @@ def runs(
             f"{total:,.2f}" if isinstance(total, int | float) else str(total or "-"),
             status,
         )
-    Console(width=120).print(table)
+    Console(width=120, markup=False, highlight=False).print(table)
 
 
 def link(
@@ -92,8 +94,8 @@ def link(
     prefix: Prefix = None,
 ) -> None:
     """Print a presigned URL to one file of a published run."""
-    seconds = link_seconds(expires)
     with one_line_errors():
+        seconds = link_seconds(expires)
         store = _store(endpoint_url, bucket, prefix)
         url = presign(year, file=file, run_id=run, expires_seconds=seconds, store=store)
     typer.echo(url)

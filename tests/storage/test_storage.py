@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from flows import cli_storage
 from infra.seaweed import LocalS3, free_port_pair, listening_addresses
-from tasks.errors import IntegrityError, StorageError
+from tasks.errors import IntegrityError, PrmError, StorageError
 from tasks.storage import keys as s3keys
 from tasks.storage.client import ObjectStore, error_code
 from tasks.storage.publish import publish_bundle
@@ -325,5 +325,5 @@ def test_link_durations(text, seconds):
 
 @pytest.mark.parametrize("text", ["8d", "0m", "2w", "-5m", "soon", ""])
 def test_bad_link_durations(text):
-    with pytest.raises(typer.BadParameter):
+    with pytest.raises(PrmError, match="--expires"):
         cli_storage.link_seconds(text)

@@ -1,0 +1,70 @@
+"""The command line with hostile input: user text is never read as markup, a huge or
+invisible value is cut and escaped in the listing (the CSV has it), bad options are one line."""
+
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import SHOW_CHARS, app
+
+PARTNERS = "partner_id,name,partner_type\nP1,Union,GOVERNMENT\n"
+AGREEMENTS = "agreement_id,partner_id,signed_on,region,priority\nA1,P1,2024-01-05,AFR,MULTI\n"
+CONTRIBUTIONS = "contribution_id,agreement_id,source,amount,currency\nC1,A1,ITU,10,USD\n"
+RATES = "currency,valid_from,units_per_usd\nEUR,2024-01-01,0.9\n"
+
+
+def prm(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def source(folder: Path, partners: str = PARTNERS) -> Path:
+    folder.mkdir(parents=True)
+    texts = {"partners": partners, "agreements": AGREEMENTS, "contributions": CONTRIBUTIONS}
+    for name, text in {**texts, "exchange_rates": RATES}.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def ingest(tmp_path: Path, folder: Path):
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    rejections = tmp_path / "rejected.csv"
+    result = prm("ingest", "--source", str(folder), "--db", db, "--rejections", str(rejections))
+    return result, rejections
+
+
+def test_a_source_path_with_markup_is_printed_as_it_is(tmp_path):
+    folder = source(tmp_path / "exports [v2]" / "[bold]x[/]", PARTNERS + "P2,,GOVERNMENT\n")
+    result, rejections = ingest(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    printed = "".join(result.stdout.split())  # rich wraps long lines at the terminal width
+    assert "".join(f"Ingestion 1 of {folder}".split()) in printed
+    assert len(rejections.read_text().splitlines()) == 2  # header + the rejected partner
+
+
+def test_a_huge_rejected_value_is_cut_in_the_listing_and_kept_in_the_csv(tmp_path):
+    huge = "x" * (16 * 1024 * 1024)
+    folder = source(tmp_path / "src", PARTNERS + f"P2,{huge},GOVERNMENT\n")
+    started = time.monotonic()
+    result, rejections = ingest(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 60
+    listed = [line for line in result.stdout.splitlines() if "partners.csv row 2" in line]
+    assert len(listed) == 1 and "x" * SHOW_CHARS not in listed[0] and "..." in listed[0]
+    assert max(map(len, result.stdout.splitlines())) < 400
+    assert "x" * 900 in rejections.read_text()  # the CSV holds what the rejection stores
+
+
+def test_invisible_characters_are_shown_escaped(tmp_path):
+    folder = source(tmp_path / "src", PARTNERS + "P\u200b1,Twin,GOVERNMENT\nP\x003,N,ACADEMIA\n")
+    result, _ = ingest(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    assert "'P\\u200b1'" in result.stdout and "'P\\x003'" in result.stdout
+    assert "\u200b" not in result.stdout and "\x00" not in result.stdout
+
+
+def test_a_bad_link_duration_is_one_line_and_exit_1():
+    result = prm("link", "--year", "2024", "--expires", "8d")
+    assert result.exit_code == 1
+    assert result.stderr == "prm: --expires '8d': a link can last from 1 second to 7 days\n"
+    assert result.stdout == ""

@@ -1,11 +1,12 @@
 """Prefect Automations that `prm deploy` keeps on the server: alerts and crash detection.
 
 - **prm: alert on failed runs.** When a flow run of prm's deployments enters Failed, Crashed
-  or TimedOut, the server POSTs a message to the webhook block `prm-alerts` (its URL is
+  or TimedOut, the server POSTs JSON to the webhook block `prm-alerts` (its URL, a secret, is
   PRM_ALERT_WEBHOOK_URL where `prm deploy` ran). The message names the deployment, the run,
   the state and the first line of its message, and links to the run in the UI (the server
   needs PREFECT_UI_URL for the link). A webhook that cannot be reached does not touch the
-  run: the server records `prefect.automation.action.failed` in its event feed.
+  run: the server records `prefect.automation.action.failed` in its event feed, with the
+  reason ("Webhook call failed: ConnectError(...)").
 - **prm: crash unresponsive runs.** A flow run whose heartbeats stop (the worker or its
   machine died: PREFECT_FLOWS_HEARTBEAT_FREQUENCY is 30 s in deployments/prefect.yaml) is
   set to Crashed after 90 s without one, which frees the deployment's concurrency slot.
@@ -23,13 +24,23 @@ ALERT_STATES = ("Failed", "Crashed", "TimedOut")
 FINAL_STATES = ("Completed", "Failed", "Cancelled", "Crashed")
 SILENT_FOR = timedelta(seconds=90)  # three missed heartbeats at 30 s
 
-SUBJECT = "prm: {{ deployment.name }} run {{ flow_run.name }} is {{ flow_run.state.name }}"
-BODY = """\
+# The JSON the webhook gets: `text` for chat tools (Slack, Teams, Mattermost take it as is)
+# and each fact as its own field. Rendered by the server (Jinja, sandboxed).
+PAYLOAD = """\
+{%- set reason = (flow_run.state.message or "no message").strip().splitlines()[0] -%}
+{%- set text -%}
+prm: {{ deployment.name }} run {{ flow_run.name }} is {{ flow_run.state.name }}
 Deployment: {{ flow.name }}/{{ deployment.name }}
 Run: {{ flow_run.name }} ({{ flow_run.id }})
 State: {{ flow_run.state.name }}
-Reason: {{ (flow_run.state.message or "no message").strip().splitlines()[0] }}
-Open: {{ flow_run|ui_url }}"""
+Reason: {{ reason }}
+Open: {{ flow_run|ui_url }}
+{%- endset -%}
+{"text": {{ text | tojson }},
+ "deployment": {{ (flow.name ~ "/" ~ deployment.name) | tojson }},
+ "flow_run": {{ flow_run.name | tojson }}, "flow_run_id": "{{ flow_run.id }}",
+ "state": {{ flow_run.state.name | tojson }}, "reason": {{ reason | tojson }},
+ "url": {{ (flow_run|ui_url) | tojson }}}"""
 
 
 def _prm_deployments(deployment_ids: list[UUID]) -> dict:
@@ -41,20 +52,16 @@ def _prm_deployments(deployment_ids: list[UUID]) -> dict:
 
 
 def save_webhook_block(url: str) -> UUID:
-    """Create or update the `prm-alerts` webhook block (POST of subject and body as JSON)."""
-    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    """Create or update the `prm-alerts` webhook block: a JSON POST to `url` (kept secret)."""
+    from prefect.blocks.webhook import Webhook
 
-    block = CustomWebhookNotificationBlock(
-        name=WEBHOOK_BLOCK,
-        url=url,
-        json_data={"text": "{{subject}}\n{{body}}", "subject": "{{subject}}", "body": "{{body}}"},
-    )
+    block = Webhook(method="POST", url=url, headers={"Content-Type": "application/json"})
     return block.save(WEBHOOK_BLOCK, overwrite=True)
 
 
 def alert_automation(deployment_ids: list[UUID], block_id: UUID):
-    """The automation: a prm deployment's run entered Failed, Crashed or TimedOut → notify."""
-    from prefect.events.actions import SendNotification
+    """The automation: a prm deployment's run entered Failed, Crashed or TimedOut → POST."""
+    from prefect.events.actions import CallWebhook
     from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
     trigger = EventTrigger(
@@ -65,7 +72,7 @@ def alert_automation(deployment_ids: list[UUID], block_id: UUID):
         threshold=1,
         within=timedelta(0),
     )
-    action = SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY)
+    action = CallWebhook(block_document_id=block_id, payload=PAYLOAD)
     return AutomationCore(name=ALERT_AUTOMATION, trigger=trigger, actions=[action])
 
 

@@ -60,21 +60,26 @@ class Checks:
 
 def prepare(settings: Settings, checks: Checks) -> Resources:
     """The command's resources, checked (each failure one line, in about a second), with the
-    schema brought up to date."""
-    from models.db import upgrade
+    schema brought up to date. The checks that need no library come first, so a wrong year,
+    folder or missing bucket is reported before pandas, SQLAlchemy or boto3 load."""
     from tasks import checks as check
 
     if checks.year is not None:
         check.check_year(checks.year)
+    if checks.source is not None:
+        check.check_folder(checks.source)
+    if checks.upload:
+        check.check_bucket(settings.s3_bucket)
     resources = build_resources(settings)
     if checks.source is not None:
         check.check_source(checks.source, resources.store)
     if checks.upload:
-        check.check_upload(resources.store)
         check.check_credentials(resources.store)
     if checks.database:
         check.check_database(resources.engine)
     if checks.upgrade:
+        from models.db import upgrade
+
         upgrade(resources.engine)
     return resources
 

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, one_line_errors
-from flows.prefect_api import check_credentials
 from tasks.config import get_settings
 from tasks.errors import PrmError
 
@@ -35,6 +34,7 @@ def prune(
 
     Prefect's flow runs are pruned when PREFECT_API_URL names a server.
     """
+    from flows.prefect_api import check_credentials
     from flows.prune_plan import apply_plan, cutoff_for, make_plan
 
     with one_line_errors():
@@ -58,6 +58,8 @@ def worker(
     pool: Annotated[str, typer.Option("--pool", help="Work pool to take runs from.")] = "process",
 ) -> None:
     """Start a Prefect process worker for prm's deployments (after checking the credentials)."""
+    from flows.prefect_api import check_credentials
+
     with one_line_errors():
         check_credentials()
     command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool]

@@ -17,7 +17,6 @@ import yaml
 
 from flows.cli_modes import prefect_environment
 from flows.cli_options import one_line_errors
-from tasks.storage.client import ObjectStore
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PREFECT_FILE = PROJECT_DIR / "deployments" / "prefect.yaml"
@@ -69,6 +68,7 @@ def settings_lines(specs: list[dict]) -> list[str]:
     """The settings a deployment's runs get, as `prm deploy` prints them (never a secret)."""
     from flows.prefect_api import api_url
     from tasks.config import get_settings
+    from tasks.storage.client import ObjectStore
 
     settings = get_settings()
     auth = "set" if os.environ.get("PREFECT_API_AUTH_STRING") else "not set"

@@ -6,7 +6,7 @@ line on stderr and the command exits with status 1.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,8 +16,10 @@ from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line
 from tasks.config import get_settings
 from tasks.durations import parse_duration
 from tasks.errors import PrmError
-from tasks.storage.client import ObjectStore
-from tasks.storage.retrieve import MAX_LINK_SECONDS, fetch_bundle, list_runs, presign
+from tasks.storage.keys import MAX_LINK_SECONDS
+
+if TYPE_CHECKING:
+    from tasks.storage.client import ObjectStore
 
 
 def link_seconds(text: str) -> int:
@@ -32,8 +34,10 @@ def link_seconds(text: str) -> int:
     return seconds
 
 
-def _store(endpoint_url: str | None, bucket: str | None, prefix: str | None) -> ObjectStore:
+def _store(endpoint_url: str | None, bucket: str | None, prefix: str | None) -> "ObjectStore":
     """The object store of the storage flags given on the command line, else of the env."""
+    from tasks.storage.client import ObjectStore  # boto3 loads when a command needs it
+
     settings = get_settings(s3_endpoint_url=endpoint_url, s3_bucket=bucket, s3_prefix=prefix)
     return ObjectStore.from_settings(settings)
 
@@ -47,6 +51,8 @@ def fetch(
     prefix: Prefix = None,
 ) -> None:
     """Download a published bundle and verify every file's size and SHA-256."""
+    from tasks.storage.retrieve import fetch_bundle
+
     with one_line_errors():
         store = _store(endpoint_url, bucket, prefix)
         folder = fetch_bundle(year=year, run_id=run, dest=dest, store=store)
@@ -60,6 +66,8 @@ def runs(
     prefix: Prefix = None,
 ) -> None:
     """List the runs published for a year, with their headline figures."""
+    from tasks.storage.retrieve import list_runs
+
     with one_line_errors():
         found = list_runs(year, _store(endpoint_url, bucket, prefix))
     if not found:
@@ -94,6 +102,8 @@ def link(
     prefix: Prefix = None,
 ) -> None:
     """Print a presigned URL to one file of a published run."""
+    from tasks.storage.retrieve import presign
+
     with one_line_errors():
         seconds = link_seconds(expires)
         store = _store(endpoint_url, bucket, prefix)

@@ -27,7 +27,7 @@ from flows.report import report
 from flows.retrying import IO_RETRIES, only_transient
 from models.db import upgrade
 from tasks import monthly, pipeline
-from tasks.checks import check_upload, check_year
+from tasks.checks import check_bucket, check_year
 from tasks.config import Resources, build_resources, get_settings
 from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
@@ -137,7 +137,7 @@ def prepare(upload: bool, bucket: str, prefix: str, endpoint_url: str, db_url: s
     )
     resources = build_resources(settings)
     if upload:
-        check_upload(resources.store)  # fail now, not after ingesting
+        check_bucket(resources.store.bucket)  # fail now, not after ingesting
     upgrade(resources.engine)
     return resources
 

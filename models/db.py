@@ -3,11 +3,13 @@
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,8 +37,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> "Config":
     """An Alembic config for `engine`, with the migrations shipped inside the package."""
+    from alembic.config import Config  # Alembic loads only when the schema is touched
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -48,6 +52,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     Called once by each entry point (a `prm` command, a deployed flow) before any stage.
     """
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -10,14 +10,15 @@ import socket
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from tasks.errors import PrmError, SourceError, StorageError
-from tasks.ingest.sources import is_s3_uri
 from tasks.storage import keys as s3keys
-from tasks.storage.client import ObjectStore, bucket_exists, s3_errors
+
+if TYPE_CHECKING:  # the cheap checks run before SQLAlchemy and boto3 are imported
+    from sqlalchemy import Engine
+
+    from tasks.storage.client import ObjectStore
 
 FIRST_YEAR = 2000  # the register holds nothing older
 PROBE_SECONDS = 1.0  # a database server that does not accept a connection in this is down
@@ -36,31 +37,26 @@ def check_year(year: int, today: datetime | None = None) -> int:
     return year
 
 
-def check_upload(store: ObjectStore) -> str:
+def check_bucket(bucket: str | None) -> str:
     """The bucket to publish to: set (--bucket or PRM_S3_BUCKET) and a valid name."""
-    return s3keys.check_bucket(store.bucket)
+    return s3keys.check_bucket(bucket)
 
 
-def check_credentials(store: ObjectStore) -> None:
+def check_credentials(store: "ObjectStore") -> None:
     """One listing call: the endpoint answers and accepts the credentials for the bucket.
 
     A bucket that does not exist yet is fine: publishing creates it.
     """
+    from tasks.storage.client import bucket_exists, s3_errors
+
     quick = replace(store, quick=True)
     with s3_errors(quick, "checking the credentials"):
-        bucket_exists(quick.client, check_upload(store))
+        bucket_exists(quick.client, check_bucket(store.bucket))
 
 
-def check_source(uri: str, store: ObjectStore) -> None:
-    """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
-    if is_s3_uri(uri):
-        try:
-            location = s3keys.parse_s3_uri(uri)
-        except StorageError as exc:
-            raise SourceError(f"{uri}: {exc}") from None
-        probe = replace(store, bucket=location.bucket, quick=True)
-        with s3_errors(probe, f"opening the source {uri}", SourceError):
-            probe.client.list_objects_v2(Bucket=location.bucket, Prefix=location.prefix, MaxKeys=1)
+def check_folder(uri: str) -> None:
+    """A local source exists and can be read (an s3:// source is checked by `check_source`)."""
+    if s3keys.is_s3_uri(uri):
         return
     folder = Path(uri)
     if not folder.is_dir():
@@ -69,8 +65,27 @@ def check_source(uri: str, store: ObjectStore) -> None:
         raise SourceError(f"{uri}: source folder cannot be read (check its permissions)")
 
 
-def check_database(engine: Engine) -> None:
+def check_source(uri: str, store: "ObjectStore") -> None:
+    """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
+    from tasks.storage.client import s3_errors
+
+    if s3keys.is_s3_uri(uri):
+        try:
+            location = s3keys.parse_s3_uri(uri)
+        except StorageError as exc:
+            raise SourceError(f"{uri}: {exc}") from None
+        probe = replace(store, bucket=location.bucket, quick=True)
+        with s3_errors(probe, f"opening the source {uri}", SourceError):
+            probe.client.list_objects_v2(Bucket=location.bucket, Prefix=location.prefix, MaxKeys=1)
+        return
+    check_folder(uri)
+
+
+def check_database(engine: "Engine") -> None:
     """The database answers a trivial query (a server that is down fails within a second)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     url = engine.url
     shown = url.render_as_string(hide_password=True)
     fix = "check --db or PRM_DATABASE_URL"

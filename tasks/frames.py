@@ -4,6 +4,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+# pyarrow is installed for ingestion's CSV reader and text columns (`tasks.ingest.read_csv`,
+# which names its Arrow dtype). Its mere presence would switch every other string column of
+# the project (report frames, tables, workbook) to Arrow storage: keep pandas' Python one.
+# Set on import of tasks.ingest and tasks.report, the packages that make frames.
+pd.set_option("mode.string_storage", "python")
+
 
 def rows_frame(rows: Sequence[Sequence], columns: list[str]) -> pd.DataFrame:
     """`rows` (tuples or SQLAlchemy Rows) as a frame with `columns`, built column by column:

@@ -1,1 +1,3 @@
 """Ingestion: read a source, parse and validate every row, convert money, load."""
+
+import tasks.frames  # noqa: F401  (pandas' string storage, before any frame)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tasks.errors import SourceError
+from tasks.storage.keys import is_s3_uri
 
 if TYPE_CHECKING:  # boto3 is imported only when a source is in object storage
     from tasks.storage.client import ObjectStore
@@ -69,8 +70,3 @@ def open_source(uri: str, store: "ObjectStore | None" = None) -> Source:
             raise SourceError(f"{uri}: an s3:// source needs the run's object store")
         return S3Source.from_uri(uri, store)
     return LocalSource(Path(uri))
-
-
-def is_s3_uri(uri: str) -> bool:
-    """Whether the source is an `s3://` prefix rather than a folder."""
-    return uri.startswith("s3://")

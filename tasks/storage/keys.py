@@ -13,6 +13,7 @@ from tasks.errors import StorageError
 LATEST_NAME = "latest.json"
 MANIFEST_NAME = "manifest.json"
 METRICS_NAME = "metrics.json"
+MAX_LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last (SigV4)
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MAX_KEY_BYTES = 1024
@@ -110,9 +111,14 @@ def object_key(key_prefix: str, path: str) -> str:
     return key
 
 
+def is_s3_uri(uri: str) -> bool:
+    """Whether a source is an `s3://` prefix rather than a folder."""
+    return uri.startswith("s3://")
+
+
 def parse_s3_uri(uri: str) -> S3Location:
     """The bucket and prefix of an `s3://bucket/prefix/` URI."""
-    if not uri.startswith("s3://"):
+    if not is_s3_uri(uri):
         raise StorageError(f"{uri!r} is not an s3:// URI")
     bucket, _, prefix = uri[len("s3://") :].partition("/")
     return S3Location(check_bucket(bucket), clean_prefix(prefix))

@@ -31,8 +31,6 @@ from tasks.storage.publish import (
     run_time_of,
 )
 
-MAX_LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last (SigV4)
-
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -209,12 +207,12 @@ def presign(
     year: int,
     file: str = "report.html",
     run_id: str | None = None,
-    expires_seconds: int = MAX_LINK_SECONDS,
+    expires_seconds: int = s3keys.MAX_LINK_SECONDS,
     *,
     store: ObjectStore,
 ) -> str:
     """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
-    if not 1 <= expires_seconds <= MAX_LINK_SECONDS:
+    if not 1 <= expires_seconds <= s3keys.MAX_LINK_SECONDS:
         raise StorageError("a link can last from 1 second to 7 days")
     client = store.client
     with s3_errors(store, "making a link"):

@@ -209,6 +209,8 @@ def run(
             mode = IN_PROCESS
     if summary.report_reused:
         out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
+        if summary.bundle_dir:
+            out.print(f"Published bundle copied to {summary.bundle_dir} (nothing published)")
     else:
         out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
         if summary.published:

@@ -35,6 +35,7 @@ from tasks.monthly import Input, RunSummary, Steps
 from tasks.report.artifacts import RunFacts
 from tasks.runs import default_report_year
 from tasks.storage.client import ObjectStore
+from tasks.storage.retrieve import fetch_bundle
 
 ReportYear = Annotated[int, Field(ge=2000, le=2100)]
 MB = 1024 * 1024
@@ -90,6 +91,12 @@ def publish(bundle_dir: Path, year: int, run_id: str, store: ObjectStore):
     return result
 
 
+@task(name="fetch-published-bundle", cache_policy=NO_CACHE, **IO_RETRIES)
+def fetch_published(year: int, run_id: str, dest: Path, store: ObjectStore) -> Path:
+    """Download a published run into `dest`, every file checked against its manifest."""
+    return fetch_bundle(year=year, run_id=run_id, dest=dest, store=store)
+
+
 def flow_steps(resources: Resources, db_param: str) -> Steps:
     """The run's steps as tasks and sub-flows; sub-flows get only the `db_url` parameter."""
     store = resources.store
@@ -107,6 +114,7 @@ def flow_steps(resources: Resources, db_param: str) -> Steps:
         published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
         report=report_step,
         publish=lambda bundle, year, run_id: publish(bundle, year, run_id, store),
+        fetch=lambda year, run_id, dest: fetch_published(year, run_id, dest, store),
     )
 
 

@@ -28,7 +28,7 @@ from tasks.ingest.sources import open_source
 from tasks.runs import code_version
 from tasks.storage.client import ObjectStore
 from tasks.storage.publish import PublishResult
-from tasks.storage.retrieve import read_published
+from tasks.storage.retrieve import fetch_bundle, read_published
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Steps:
 
     fingerprint(source); unchanged_ingestion(fingerprint); ingest(source);
     published_run(year, fingerprint, ingestion_id); report(year, ingestion_id, source, out);
-    publish(bundle_dir, year, run_id).
+    publish(bundle_dir, year, run_id); fetch(year, run_id, dest).
     """
 
     fingerprint: Callable[[str], str]
@@ -79,6 +79,7 @@ class Steps:
     published_run: Callable[[int, str, int], PublishedRun | None]
     report: Callable[[int, int, str, Path | None], pipeline.ReportResult]
     publish: Callable[[Path, int, str], PublishResult]
+    fetch: Callable[[int, str, Path], Path]
 
 
 def unchanged_ingestion(engine: Engine, input_fingerprint: str) -> int | None:
@@ -142,6 +143,9 @@ def plain_steps(
         publish=lambda bundle, year, run_id: pipeline.publish(
             bundle, year, run_id, store, progress
         ),
+        fetch=lambda year, run_id, dest: fetch_bundle(
+            year=year, run_id=run_id, dest=dest, store=store
+        ),
     )
 
 
@@ -158,12 +162,18 @@ def ingest_unless_unchanged(steps: Steps, source: str, force: bool) -> Input:
 def report_and_publish(
     steps: Steps, year: int, data: Input, *, upload: bool, out: Path | None, force: bool
 ) -> RunSummary:
-    """Write the year's bundle and publish it, or reuse the published run of the same input."""
-    if upload and out is None and not force:
+    """Write the year's bundle and publish it, or reuse the published run of the same input.
+
+    Reused with `out`, the published bundle is fetched into `out` (checked against its
+    manifest): the folder gets the run the bucket holds, and no duplicate is published.
+    """
+    if upload and not force:
         earlier = steps.published_run(year, data.fingerprint, data.ingestion_id)
         if earlier is not None:
+            run_id = earlier.published.run_id
+            copied = steps.fetch(year, run_id, out) if out is not None else None
             return RunSummary(
-                earlier.published.run_id, year, None, data.ingestion_id, earlier.published,
+                run_id, year, copied, data.ingestion_id, earlier.published,
                 earlier.published.uri, data.reused, report_reused=True, metrics=earlier.metrics,
             )  # fmt: skip
     written = steps.report(year, data.ingestion_id, data.source, out)

@@ -117,3 +117,24 @@ def test_ingest_from_s3_reads_what_the_folder_holds(tmp_path, s3_store, monkeypa
 
     assert counts(s3.stdout) == counts(folder.stdout)
     assert "│ contributions  │  306 │    302 │        4 │" in counts(s3.stdout)
+
+
+@pytest.mark.integration
+def test_unchanged_rerun_with_out_publishes_no_duplicate(tmp_path, s3_store):
+    out = tmp_path / "bundle"
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    args = ("run", "--source", SAMPLE, "--year", "2024", "--db", db, "--out", str(out))
+    assert prm(*args).exit_code == 0
+    first = json.loads((out / "manifest.json").read_text())["parameters"]["run_id"]
+    again = prm(*args)
+    assert again.exit_code == 0, again.output
+    assert f"Input unchanged since run {first}" in again.stdout
+    listed = s3_store.client.list_objects_v2(
+        Bucket=s3_store.bucket, Prefix="reports/2024/", Delimiter="/"
+    )
+    assert [p["Prefix"] for p in listed["CommonPrefixes"]] == [f"reports/2024/{first}/"]
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["run_id"] == first
+    assert verify_manifest(out) == []
+    fresh = tmp_path / "elsewhere"
+    assert prm(*args[:-1], str(fresh)).exit_code == 0  # another folder gets the same run
+    assert (fresh / "manifest.json").read_bytes() == (out / "manifest.json").read_bytes()

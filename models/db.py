@@ -37,6 +37,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def checkpoint(engine: Engine) -> None:
+    """SQLite: move what the write-ahead log holds into the database file itself.
+
+    In WAL mode a commit lands in `prm.db-wal`; SQLite copies it into `prm.db` only at a
+    checkpoint (or when the last connection closes cleanly). After a write, prm checkpoints
+    at once, so a process that ends abruptly (killed, `os._exit` in a flow-run child) leaves
+    nothing behind in the log, and `prm.db` alone holds every committed ingestion.
+    Nothing to do on PostgreSQL.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def alembic_config(engine: Engine) -> "Config":
     """An Alembic config for `engine`, with the migrations shipped inside the package."""
     from alembic.config import Config  # Alembic loads only when the schema is touched
@@ -55,6 +69,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+    checkpoint(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -42,6 +42,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from models.codes import ENTITIES
+from models.db import checkpoint
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.frames import rows_frame
 from tasks.ingest import load_bulk as bulk
@@ -173,6 +174,8 @@ def load(
             )
     if postgresql:
         pg.mark_visible(engine, [table.name for table in analysed])
+    else:
+        checkpoint(engine)  # committed rows in prm.db itself, not only in its -wal log
     return IngestResult(
         ingestion_id,
         validated.source,

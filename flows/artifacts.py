@@ -98,12 +98,16 @@ def record_artifacts(metrics: Metrics, facts: RunFacts) -> None:
             key=REPORT_LINK_KEY,
             description=f"Presigned link, valid until {facts.report_url_expires}",
         )
-    bundle_url, bundle_text = artifact_link(facts.bundle_location, facts.bundle_location)
+    opens = "report.html (presigned link)" if facts.report_url else "the bundle's folder"
+    bundle_url, bundle_text = artifact_link(
+        facts.report_url or facts.bundle_location, facts.bundle_location
+    )
     create_link_artifact(
         bundle_url,
         link_text=bundle_text,
         key=BUNDLE_LINK_KEY,
-        description=f"Bundle of {year}: metrics.json, charts, tables, report, manifest",
+        description=f"Bundle of {year} (metrics.json, charts, tables, report, manifest, "
+        f"changes.json); the link opens {opens}",
     )
     get_run_logger().info("artifacts recorded for %d, run %s", year, facts.run_id)
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from flows.cli_modes import IN_PROCESS, Checks, prepare, run_flow, use_prefect
 from flows.cli_options import (
     Bucket,
+    CompareTo,
     Db,
     EndpointUrl,
     NoUpload,
@@ -29,6 +30,7 @@ from flows.cli_options import (
 )
 from models.codes import ENTITIES, REASONS
 from tasks.config import get_settings
+from tasks.errors import PrmError
 
 app = typer.Typer(
     help="prm: ITU-D partnerships & resource-mobilization reporting pipeline.",
@@ -145,28 +147,36 @@ def report(
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
+    compare_to: CompareTo = None,
     prefect: UsePrefect = False,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
     from tasks.pipeline import build_report, publish
+    from tasks.storage.previous import compared_location, load_previous
 
     with one_line_errors():
         settings = get_settings(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
         )
         resources = prepare(settings, Checks(year=year, upload=not no_upload))
+        store = resources.store
+        location = compared_location(store, year, compared_folder(compare_to), not no_upload)
         if use_prefect(prefect):
             from flows.report import report as report_flow
 
-            out_folder = str(out_dir) if out_dir else None
-            written, mode = run_flow(report_flow, db, options["verbose"], year=year, out=out_folder)
+            written, mode = run_flow(
+                report_flow, db, options["verbose"], year=year,
+                out=str(out_dir) if out_dir else None, compare_to=location,
+                endpoint_url=endpoint_url or "",
+            )  # fmt: skip
         else:
             from flows.cli_progress import progress_display
 
+            previous = load_previous(location, store) if location else None
             with progress_display(out) as progress:
                 written = build_report(
                     resources.engine, year, out_dir, data_dir=resources.data_dir,
-                    progress=progress,
+                    progress=progress, previous=previous,
                 )  # fmt: skip
             mode = IN_PROCESS
         out.print(f"Bundle written to {written.bundle_dir}")
@@ -186,6 +196,7 @@ def run(
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
+    compare_to: CompareTo = None,
     prefect: UsePrefect = False,
 ) -> None:
     """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
@@ -194,6 +205,7 @@ def run(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
         )
         flows = use_prefect(prefect)
+        compared = compared_folder(compare_to)
         checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
         resources = prepare(settings, checks)
         if flows:
@@ -203,9 +215,10 @@ def run(
                 monthly_report, db, options["verbose"], source=source, year=year,
                 upload=not no_upload, bucket=bucket or "", prefix=prefix or "",
                 endpoint_url=endpoint_url or "", out=str(out_dir) if out_dir else "",
+                compare_to=compared or "",
             )  # fmt: skip
         else:
-            summary = run_in_process(resources, source, year, not no_upload, out_dir)
+            summary = run_in_process(resources, source, year, not no_upload, out_dir, compared)
             mode = IN_PROCESS
     if summary.report_reused:
         out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
@@ -213,12 +226,27 @@ def run(
             out.print(f"Published bundle copied to {summary.bundle_dir} (nothing published)")
     else:
         out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
+        if summary.changes:
+            from tasks.report.changes import count_sentence
+
+            out.print(count_sentence(summary.changes), markup=False, highlight=False)
         if summary.published:
             out.print(f"Published to {summary.published.uri}")
     out.print(mode, soft_wrap=True)
 
 
-def run_in_process(resources, source: str, year: int, upload: bool, out_dir: Path | None):
+def compared_folder(compare_to: Path | None) -> str | None:
+    """The `--compare-to` bundle folder as an absolute path, checked before any work."""
+    if compare_to is None:
+        return None
+    if not (compare_to / "metrics.json").is_file():
+        raise PrmError(f"{compare_to}: not a report bundle folder (no metrics.json)")
+    return str(compare_to.resolve())
+
+
+def run_in_process(
+    resources, source: str, year: int, upload: bool, out_dir: Path | None, compare_to: str | None
+):
     """The monthly run's steps as plain functions, with progress on the console."""
     from flows.cli_progress import progress_display
     from tasks import monthly
@@ -227,7 +255,7 @@ def run_in_process(resources, source: str, year: int, upload: bool, out_dir: Pat
         steps = monthly.plain_steps(resources.engine, resources.store, resources.data_dir, progress)
         data = monthly.ingest_unless_unchanged(steps, source, force=False)
         return monthly.report_and_publish(
-            steps, year, data, upload=upload, out=out_dir, force=False
+            steps, year, data, upload=upload, out=out_dir, force=False, compare_to=compare_to
         )
 
 
@@ -247,6 +275,7 @@ def _register_commands() -> None:
     app.command("fetch")(cli_storage.fetch)
     app.command("runs")(cli_storage.runs)
     app.command("link")(cli_storage.link)
+    app.command("index")(cli_storage.index)
     app.command("deploy")(cli_prefect.deploy)
     app.command("serve")(cli_prefect.serve)
     app.command("worker")(cli_ops.worker)

@@ -21,6 +21,13 @@ Db = Annotated[
     typer.Option("--db", help="SQLAlchemy URL (env PRM_DATABASE_URL; default embedded SQLite)."),
 ]
 OutDir = Annotated[Path | None, typer.Option("--out", help="Write the bundle into this folder.")]
+CompareTo = Annotated[
+    Path | None,
+    typer.Option(
+        "--compare-to",
+        help="Bundle folder changes.json compares with (default: the published latest run).",
+    ),
+]
 NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
 EndpointUrl = Annotated[
     str | None,

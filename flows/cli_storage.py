@@ -1,4 +1,4 @@
-"""The `prm fetch`, `prm runs` and `prm link` commands: published bundles in object storage.
+"""`prm fetch`, `prm runs`, `prm link` and `prm index`: published bundles in object storage.
 
 Plain typer command functions; the `prm` app registers them with `app.command("fetch")(fetch)`.
 Storage flags win over PRM_S3_* environment variables. A user-facing error is printed as one
@@ -16,10 +16,14 @@ from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line
 from tasks.config import get_settings
 from tasks.durations import parse_duration
 from tasks.errors import PrmError
-from tasks.storage.keys import MAX_LINK_SECONDS
+from tasks.storage import keys as s3keys
 
 if TYPE_CHECKING:
     from tasks.storage.client import ObjectStore
+
+OptionalYear = Annotated[
+    int | None, typer.Option("--year", help="Report year (default: every year).")
+]
 
 
 def link_seconds(text: str) -> int:
@@ -29,7 +33,7 @@ def link_seconds(text: str) -> int:
         seconds = int(parse_duration(text).total_seconds())
     except ValueError as exc:
         raise PrmError(f"--expires: {exc}") from None
-    if not 1 <= seconds <= MAX_LINK_SECONDS:
+    if not 1 <= seconds <= s3keys.MAX_LINK_SECONDS:
         raise PrmError(f"--expires {text!r}: a link can last from 1 second to 7 days")
     return seconds
 
@@ -60,19 +64,28 @@ def fetch(
 
 
 def runs(
-    year: Year,
+    year: OptionalYear = None,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
 ) -> None:
-    """List the runs published for a year, with their headline figures."""
-    from tasks.storage.retrieve import list_runs
+    """List the runs published for a year (every year without --year), with headline figures."""
+    from tasks.storage.retrieve import list_runs, list_years
 
     with one_line_errors():
-        found = list_runs(year, _store(endpoint_url, bucket, prefix))
-    if not found:
-        typer.echo(f"no runs published for {year}")
+        store = _store(endpoint_url, bucket, prefix)
+        years = [year] if year else list_years(store)
+        found = {y: list_runs(y, store) for y in years}
+    if not any(found.values()):
+        typer.echo(f"no runs published for {year}" if year else "no runs published")
         return
+    for shown, listed in found.items():
+        if listed:
+            Console(width=120, markup=False, highlight=False).print(_runs_table(shown, listed))
+
+
+def _runs_table(year: int, found: list) -> Table:
+    """One year's runs: id, time, headline figures and whether it is the latest."""
     table = Table(title=f"Published runs for {year}")
     for column in ("run id", "run time", "agreements signed", "financial USD", "status"):
         justify = "right" if column in ("agreements signed", "financial USD") else "left"
@@ -87,25 +100,51 @@ def runs(
             f"{total:,.2f}" if isinstance(total, int | float) else str(total or "-"),
             status,
         )
-    Console(width=120, markup=False, highlight=False).print(table)
+    return table
+
+
+def index(
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+) -> None:
+    """Rebuild PREFIX/index.json and PREFIX/index.html from the runs the bucket holds."""
+    from tasks.storage.client import require_bucket
+    from tasks.storage.index import update_index
+
+    with one_line_errors():
+        store = _store(endpoint_url, bucket, prefix)
+        require_bucket(store)
+        changed = update_index(store)
+    where = f"s3://{store.bucket}/{s3keys.index_key(store.prefix, s3keys.INDEX_HTML_NAME)}"
+    typer.echo(f"{where}: {'rebuilt' if changed else 'already up to date'}")
 
 
 def link(
-    year: Year,
+    year: OptionalYear = None,
     file: Annotated[str, typer.Option("--file", help="Bundle file to link to.")] = "report.html",
     expires: Annotated[
         str, typer.Option("--expires", help="How long the link works: 30m, 12h, 7d (max).")
     ] = "7d",
     run: RunId = None,
+    to_index: Annotated[
+        bool, typer.Option("--index", help="Link the bucket's index.html instead of a run.")
+    ] = False,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,
     prefix: Prefix = None,
 ) -> None:
-    """Print a presigned URL to one file of a published run."""
-    from tasks.storage.retrieve import presign
+    """Print a presigned URL to one file of a published run, or to the index (--index)."""
+    from tasks.storage.retrieve import presign, presign_key
 
     with one_line_errors():
         seconds = link_seconds(expires)
+        if not to_index and year is None:
+            raise PrmError("give --year (or --index for the index of every run)")
         store = _store(endpoint_url, bucket, prefix)
-        url = presign(year, file=file, run_id=run, expires_seconds=seconds, store=store)
+        if to_index:
+            key = s3keys.index_key(store.prefix, s3keys.INDEX_HTML_NAME)
+            url = presign_key(store, key, seconds)
+        else:
+            url = presign(year, file=file, run_id=run, expires_seconds=seconds, store=store)
     typer.echo(url)

@@ -14,11 +14,14 @@ Annotations are not postponed here (no `__future__` import of them): runs starte
 `serve()` need the real types.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.states import Completed
 from pydantic import Field
 
 from flows.artifacts import Progress, record_artifacts, report_link
@@ -32,9 +35,10 @@ from tasks.config import Resources, build_resources, get_settings
 from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
 from tasks.monthly import Input, RunSummary, Steps
-from tasks.report.artifacts import RunFacts
+from tasks.report.artifacts import RunFacts, state_message
 from tasks.runs import default_report_year
 from tasks.storage.client import ObjectStore
+from tasks.storage.previous import previous_location
 from tasks.storage.retrieve import fetch_bundle
 
 ReportYear = Annotated[int, Field(ge=2000, le=2100)]
@@ -74,6 +78,14 @@ def published_run(
     return found
 
 
+@task(name="find-previous-run", cache_policy=NO_CACHE, **IO_RETRIES)
+def previous_run(store: ObjectStore, year: int) -> str | None:
+    """The s3:// folder of the run latest.json names now, which this run is compared with."""
+    found = previous_location(store, year)
+    get_run_logger().info("changes since %s", found or "nothing: the first run of the year")
+    return found
+
+
 @task(
     name="publish-bundle",
     retries=3,
@@ -101,10 +113,11 @@ def flow_steps(resources: Resources, db_param: str) -> Steps:
     """The run's steps as tasks and sub-flows; sub-flows get only the `db_url` parameter."""
     store = resources.store
 
-    def report_step(year: int, ingestion_id: int, source: str, out: Path | None):
+    def report_step(year: int, ingestion_id: int, source: str, out: Path | None, compare_to):
         return report(
             year=year, db_url=db_param or None, out=str(out) if out else None,
-            ingestion_id=ingestion_id, source=source,
+            ingestion_id=ingestion_id, source=source, compare_to=compare_to,
+            endpoint_url=store.endpoint_url or "",
         )  # fmt: skip
 
     return Steps(
@@ -112,6 +125,7 @@ def flow_steps(resources: Resources, db_param: str) -> Steps:
         unchanged_ingestion=lambda fp: unchanged_ingestion(resources, fp),
         ingest=lambda source: ingest(source, db_param or None, store.endpoint_url or ""),
         published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
+        previous_location=lambda year: previous_run(store, year),
         report=report_step,
         publish=lambda bundle, year, run_id: publish(bundle, year, run_id, store),
         fetch=lambda year, run_id, dest: fetch_published(year, run_id, dest, store),
@@ -132,6 +146,7 @@ def record(summary: RunSummary, data: Input, store: ObjectStore, link_hours: int
         report_url=link[0] if link else None,
         report_url_expires=link[1] if link else None,
         report_reused=summary.report_reused,
+        changes=summary.changes,
     )
     record_artifacts(summary.metrics, facts)
     return summary
@@ -150,7 +165,13 @@ def prepare(upload: bool, bucket: str, prefix: str, endpoint_url: str, db_url: s
     return resources
 
 
-@flow(name="monthly-report")
+def run_name() -> str:
+    """The flow run's name: `report-<year>-<yyyymmdd-hhmm>` (year and start time, UTC)."""
+    year = flow_run.parameters.get("year") or default_report_year()
+    return f"report-{year}-{datetime.now(UTC):%Y%m%d-%H%M}"
+
+
+@flow(name="monthly-report", flow_run_name=run_name)
 def monthly_report(
     source: str = "",
     year: ReportYear | None = None,
@@ -161,6 +182,7 @@ def monthly_report(
     force: bool = False,
     db_url: str = "",
     out: str = "",
+    compare_to: str = "",
 ) -> RunSummary:
     """Ingest the source, write the year's report bundle and publish it to object storage.
 
@@ -175,6 +197,8 @@ def monthly_report(
         force: Ingest, write and publish even when the input is unchanged.
         db_url: SQLAlchemy URL of prm's database; empty = PRM_DATABASE_URL, else SQLite.
         out: Folder for the bundle; empty = var/bundles/<year>/<run_id>.
+        compare_to: Bundle folder changes.json compares with; empty = the run latest.json
+            names before this one is published (none when not uploading).
     """
     year = check_year(year or default_report_year())
     settings = get_settings()
@@ -186,7 +210,9 @@ def monthly_report(
     data = monthly.ingest_unless_unchanged(steps, source, force)
     progress.update(50)
     summary = monthly.report_and_publish(
-        steps, year, data, upload=upload, out=Path(out) if out else None, force=force
-    )
+        steps, year, data, upload=upload, out=Path(out) if out else None, force=force,
+        compare_to=compare_to or None,
+    )  # fmt: skip
     progress.update(100)
-    return record(summary, data, resources.store, settings.link_hours)
+    summary = record(summary, data, resources.store, settings.link_hours)
+    return Completed(message=state_message(summary.metrics, summary.changes), data=summary)

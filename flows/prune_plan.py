@@ -19,6 +19,7 @@ from tasks.retention import (
     old_published_runs,
 )
 from tasks.storage.client import ObjectStore
+from tasks.storage.index import update_index
 
 PRM_FLOWS = ["monthly-report", "backfill", "ingest", "report", "prune"]
 PAGE = 200
@@ -110,6 +111,9 @@ def apply_plan(plan: PrunePlan, settings: Settings) -> list[str]:
     if plan.bundle_dirs:
         done.append(f"deleted {delete_dirs(plan.bundle_dirs)} local bundle folder(s)")
     if plan.bucket_runs:
-        objects = delete_published(ObjectStore.from_settings(settings), plan.bucket_runs)
+        store = ObjectStore.from_settings(settings)
+        objects = delete_published(store, plan.bucket_runs)
         done.append(f"deleted {len(plan.bucket_runs)} published run(s), {objects} object(s)")
+        update_index(store)  # the index no longer lists (or links to) the deleted runs
+        done.append("index.html and index.json rebuilt")
     return done or ["nothing to delete"]

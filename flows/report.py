@@ -12,9 +12,13 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
 from flows.ingest import log_progress
+from flows.retrying import IO_RETRIES
 from tasks import pipeline
 from tasks.config import build_resources, get_settings
+from tasks.report.changes import PreviousRun
 from tasks.runs import default_report_year, new_run_id
+from tasks.storage.client import ObjectStore
+from tasks.storage.previous import load_previous
 
 
 @task(name="aggregate", cache_policy=NO_CACHE)
@@ -28,10 +32,20 @@ def aggregate(engine: Engine, year: int, ingestion_id: int | None) -> pipeline.R
     return data
 
 
+@task(name="read-previous-run", cache_policy=NO_CACHE, **IO_RETRIES)
+def previous_run(location: str, store: ObjectStore) -> PreviousRun:
+    """The run changes.json compares with, from its folder or s3:// location."""
+    previous = load_previous(location, store)
+    get_run_logger().info("comparing with run %s (%s)", previous.run_id, location)
+    return previous
+
+
 @task(name="write-bundle", cache_policy=NO_CACHE)
-def write(out_dir: Path, data: pipeline.ReportData, parameters: dict) -> Path:
-    """Write charts, documents, tables, metrics.json and manifest.json into `out_dir`."""
-    pipeline.write_report(out_dir, data, parameters, log_progress)
+def write(
+    out_dir: Path, data: pipeline.ReportData, parameters: dict, previous: PreviousRun | None
+) -> Path:
+    """Write charts, documents, tables, metrics.json, changes.json and manifest.json."""
+    pipeline.write_report(out_dir, data, parameters, log_progress, previous)
     get_run_logger().info("bundle written to %s", out_dir)
     return out_dir
 
@@ -44,12 +58,22 @@ def report(
     ingestion_id: int | None = None,
     run_id: str | None = None,
     source: str | None = None,
+    compare_to: str | None = None,
+    endpoint_url: str = "",
 ) -> pipeline.ReportResult:
-    """Write the report bundle of `year` (default: the year of the month that just ended)."""
-    resources = build_resources(get_settings(database_url=db_url))
+    """Write the report bundle of `year` (default: the year of the month that just ended).
+
+    `compare_to`: the bundle folder or s3:// run folder changes.json compares with (read
+    through `endpoint_url`, empty = PRM_S3_ENDPOINT_URL); None = no earlier run.
+    """
+    settings = get_settings(database_url=db_url, s3_endpoint_url=endpoint_url)
+    resources = build_resources(settings)
     year = year or default_report_year()
     data = aggregate(resources.engine, year, ingestion_id)
     run_id = run_id or new_run_id(data.input_fingerprint)
     out_dir = Path(out) if out else pipeline.bundle_dir(resources.data_dir, year, run_id)
-    write(out_dir, data, pipeline.bundle_parameters(resources.engine, data, run_id, source))
-    return pipeline.ReportResult(out_dir.resolve(), run_id, year, data.metrics)
+    previous = previous_run(compare_to, resources.store) if compare_to else None
+    parameters = pipeline.bundle_parameters(resources.engine, data, run_id, source)
+    write(out_dir, data, parameters, previous)
+    changes = pipeline.read_changes(out_dir)
+    return pipeline.ReportResult(out_dir.resolve(), run_id, year, data.metrics, changes)

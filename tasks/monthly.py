@@ -27,6 +27,7 @@ from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
 from tasks.runs import code_version
 from tasks.storage.client import ObjectStore
+from tasks.storage.previous import load_previous, previous_location
 from tasks.storage.publish import PublishResult
 from tasks.storage.retrieve import fetch_bundle, read_published
 
@@ -54,6 +55,7 @@ class RunSummary:
     ingestion_reused: bool = False
     report_reused: bool = False
     metrics: Metrics | None = None
+    changes: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,17 @@ class Steps:
     """The steps of a run, each a plain function here or a Prefect task in a flow.
 
     fingerprint(source); unchanged_ingestion(fingerprint); ingest(source);
-    published_run(year, fingerprint, ingestion_id); report(year, ingestion_id, source, out);
-    publish(bundle_dir, year, run_id); fetch(year, run_id, dest).
+    published_run(year, fingerprint, ingestion_id); previous_location(year);
+    report(year, ingestion_id, source, out, compare_to); publish(bundle_dir, year, run_id);
+    fetch(year, run_id, dest).
     """
 
     fingerprint: Callable[[str], str]
     unchanged_ingestion: Callable[[str], int | None]
     ingest: Callable[[str], IngestResult]
     published_run: Callable[[int, str, int], PublishedRun | None]
-    report: Callable[[int, int, str, Path | None], pipeline.ReportResult]
+    previous_location: Callable[[int], str | None]
+    report: Callable[[int, int, str, Path | None, str | None], pipeline.ReportResult]
     publish: Callable[[Path, int, str], PublishResult]
     fetch: Callable[[int, str, Path], Path]
 
@@ -128,10 +132,10 @@ def plain_steps(
 ) -> Steps:
     """The steps as plain functions over these resources (no orchestrator)."""
 
-    def report(year: int, ingestion_id: int, source: str, out: Path | None):
+    def report(year: int, ingestion_id: int, source: str, out: Path | None, compare_to):
         return pipeline.build_report(
             engine, year, out, data_dir=data_dir, ingestion_id=ingestion_id, source=source,
-            progress=progress,
+            progress=progress, previous=load_previous(compare_to, store) if compare_to else None,
         )  # fmt: skip
 
     return Steps(
@@ -139,6 +143,7 @@ def plain_steps(
         unchanged_ingestion=lambda fp: unchanged_ingestion(engine, fp),
         ingest=lambda source: pipeline.ingest_source(open_source(source, store), engine, progress),
         published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
+        previous_location=lambda year: previous_location(store, year),
         report=report,
         publish=lambda bundle, year, run_id: pipeline.publish(
             bundle, year, run_id, store, progress
@@ -160,12 +165,21 @@ def ingest_unless_unchanged(steps: Steps, source: str, force: bool) -> Input:
 
 
 def report_and_publish(
-    steps: Steps, year: int, data: Input, *, upload: bool, out: Path | None, force: bool
+    steps: Steps,
+    year: int,
+    data: Input,
+    *,
+    upload: bool,
+    out: Path | None,
+    force: bool,
+    compare_to: str | None = None,
 ) -> RunSummary:
     """Write the year's bundle and publish it, or reuse the published run of the same input.
 
     Reused with `out`, the published bundle is fetched into `out` (checked against its
     manifest): the folder gets the run the bucket holds, and no duplicate is published.
+    changes.json compares with `compare_to` (a bundle folder), else, when uploading, with the
+    run the year's latest.json names before this run publishes.
     """
     if upload and not force:
         earlier = steps.published_run(year, data.fingerprint, data.ingestion_id)
@@ -176,10 +190,11 @@ def report_and_publish(
                 run_id, year, copied, data.ingestion_id, earlier.published,
                 earlier.published.uri, data.reused, report_reused=True, metrics=earlier.metrics,
             )  # fmt: skip
-    written = steps.report(year, data.ingestion_id, data.source, out)
+    previous = compare_to or (steps.previous_location(year) if upload else None)
+    written = steps.report(year, data.ingestion_id, data.source, out, previous)
     published = steps.publish(written.bundle_dir, year, written.run_id) if upload else None
     location = published.uri if published else written.bundle_dir.as_uri()
     return RunSummary(
         written.run_id, year, written.bundle_dir, data.ingestion_id, published, location,
-        data.reused, metrics=written.metrics,
+        data.reused, metrics=written.metrics, changes=written.changes,
     )  # fmt: skip

@@ -6,8 +6,9 @@ Resources come in built (an engine, an object store, an open source): nothing he
 settings. Progress is reported through a callback, so the computing code stays silent.
 """
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from models.codes import ENTITIES
 from models.metrics import Metrics
+from tasks.errors import StorageError
 from tasks.ingest.load import IngestResult, known_keys, load
 from tasks.ingest.read import RawRecords, input_files, read_source
 from tasks.ingest.sources import Source, SourceFile
@@ -27,8 +29,10 @@ from tasks.report.aggregate import (
     snapshot,
 )
 from tasks.report.bundle import write_bundle
+from tasks.report.changes import CHANGES_NAME, PreviousRun
 from tasks.runs import code_version, new_run_id
 from tasks.storage.client import ObjectStore
+from tasks.storage.index import update_index
 from tasks.storage.publish import PublishResult, publish_bundle
 
 # progress(stage, done, total, detail): stage is read, validate, load, charts, documents or
@@ -108,12 +112,14 @@ class ReportData:
 
 @dataclass
 class ReportResult:
-    """A written bundle: where it is, its run id, and its metrics."""
+    """A written bundle: where it is, its run id, its metrics and what changed since the
+    previous run (changes.json)."""
 
     bundle_dir: Path
     run_id: str
     year: int
     metrics: Metrics
+    changes: dict | None = None
 
 
 def aggregate(engine: Engine, year: int, ingestion_id: int | None) -> ReportData:
@@ -143,9 +149,14 @@ def bundle_parameters(
 
 
 def write_report(
-    out_dir: Path, data: ReportData, parameters: dict, progress: Progress = no_progress
+    out_dir: Path,
+    data: ReportData,
+    parameters: dict,
+    progress: Progress = no_progress,
+    previous: PreviousRun | None = None,
 ) -> Path:
-    """Write charts, documents, tables, metrics.json and manifest.json into `out_dir`."""
+    """Write charts, documents, tables, metrics.json, changes.json (since `previous`) and
+    manifest.json into `out_dir`."""
     counts = {"charts": 0, "documents": 0}
 
     def on_file(path: str) -> None:
@@ -162,7 +173,13 @@ def write_report(
         input_fingerprint=data.input_fingerprint,
         code_version=code_version(),
         on_file=on_file,
+        previous=previous,
     )
+
+
+def read_changes(bundle: Path) -> dict:
+    """The changes.json of a written bundle."""
+    return json.loads((bundle / CHANGES_NAME).read_text(encoding="utf-8"))
 
 
 def bundle_dir(data_dir: Path, year: int, run_id: str) -> Path:
@@ -179,23 +196,37 @@ def build_report(
     ingestion_id: int | None = None,
     source: str | None = None,
     progress: Progress = no_progress,
+    previous: PreviousRun | None = None,
 ) -> ReportResult:
-    """Aggregate `year` and write its bundle into `out_dir` (default: under `data_dir`)."""
+    """Aggregate `year` and write its bundle into `out_dir` (default: under `data_dir`),
+    with what changed since `previous` (the run compared with; None = no earlier run)."""
     data = aggregate(engine, year, ingestion_id)
     run_id = new_run_id(data.input_fingerprint)
     out = out_dir or bundle_dir(data_dir, year, run_id)
-    write_report(out, data, bundle_parameters(engine, data, run_id, source), progress)
-    return ReportResult(out.resolve(), run_id, year, data.metrics)
+    write_report(out, data, bundle_parameters(engine, data, run_id, source), progress, previous)
+    return ReportResult(out.resolve(), run_id, year, data.metrics, read_changes(out))
 
 
 def publish(
     bundle: Path, year: int, run_id: str, store: ObjectStore, progress: Progress = no_progress
 ) -> PublishResult:
-    """Upload the bundle under its run id and move `latest.json` to it once verified."""
+    """Upload the bundle under its run id, move `latest.json` to it once verified, then
+    rewrite the bucket's index (index.json, index.html)."""
     done: list[str] = []
 
     def on_uploaded(path: str) -> None:
         done.append(path)
         progress("upload", len(done), 0, path)
 
-    return publish_bundle(bundle, year=year, run_id=run_id, store=store, on_uploaded=on_uploaded)
+    result = publish_bundle(bundle, year=year, run_id=run_id, store=store, on_uploaded=on_uploaded)
+    try:
+        updated = update_index(store)
+    except StorageError as exc:
+        failed = StorageError(
+            f"{result.uri} is published, but the index was not updated ({exc}): "
+            "publish again or run `prm index`"
+        )
+        failed.retryable = getattr(exc, "retryable", False)
+        raise failed from None
+    progress("upload", len(done), 0, "index.html" if updated else "index unchanged")
+    return replace(result, index_updated=updated)

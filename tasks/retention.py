@@ -14,7 +14,7 @@ from pathlib import Path
 from tasks.errors import StorageError
 from tasks.storage import keys as s3keys
 from tasks.storage.client import ObjectStore, require_bucket, s3_errors
-from tasks.storage.retrieve import list_runs
+from tasks.storage.retrieve import list_runs, published_years
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
 
@@ -57,20 +57,6 @@ def delete_dirs(folders: Iterable[Path]) -> int:
         shutil.rmtree(folder)
         count += 1
     return count
-
-
-def published_years(client, bucket: str, prefix: str) -> list[int]:
-    """The years that have a folder under the prefix (`PREFIX/<year>/`)."""
-    base = s3keys.clean_prefix(prefix)
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=base, Delimiter="/"
-    )
-    names = [
-        p["Prefix"][len(base) :].rstrip("/")
-        for page in pages
-        for p in page.get("CommonPrefixes", [])
-    ]
-    return sorted(int(name) for name in names if name.isdigit() and len(name) == 4)
 
 
 def old_published_runs(store: ObjectStore, cutoff: datetime) -> list[OldRun]:

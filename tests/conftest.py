@@ -150,3 +150,18 @@ def s3_store(s3_server, s3_bucket, monkeypatch):
     monkeypatch.setenv("PRM_S3_BUCKET", s3_bucket)
     monkeypatch.delenv("PRM_S3_PREFIX", raising=False)
     return ObjectStore.from_settings(get_settings())
+
+
+def flow_run_artifacts(flow_run_id) -> dict[str, list]:
+    """The artifacts of a flow run by key (progress artifacts under their type)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    by_key: dict[str, list] = {}
+    for artifact in found:
+        by_key.setdefault(artifact.key or artifact.type, []).append(artifact)
+    return by_key

@@ -9,10 +9,12 @@ from urllib.parse import quote
 
 from models.codes import ENTITIES, PARTNER_TYPES, REASON_MEANINGS, REASONS, label
 from models.metrics import Metrics
+from tasks.report.changes import changes_markdown
 from tasks.report.documents import (
     data_quality_sentence,
     escape_markdown,
     financial_partners_sentence,
+    fmt_usd_m,
     headline_sentence,
     year_over_year_sentence,
 )
@@ -35,6 +37,7 @@ class RunFacts:
     report_url: str | None = None
     report_url_expires: str | None = None
     report_reused: bool = False
+    changes: dict | None = None
 
 
 def artifact_table(rows: list[dict]) -> list[dict]:
@@ -81,17 +84,32 @@ def rejection_rows(metrics: Metrics) -> list[dict]:
 
 
 def top_partner_rows(metrics: Metrics) -> list[dict]:
-    """The top-10 financial partners: rank, id, name, type label and USD (rounded to the cent)."""
+    """The top-10 financial partners as an officer reads them: rank, partner, USD million, type.
+
+    USD million is text with two decimals, as in the report's table ("19.82"), so the column
+    stays narrow and right next to the name at 1280 px.
+    """
     return [
         {
             "rank": partner.rank,
-            "partner_id": partner.partner_id,
-            "name": partner.name,
+            "partner": partner.name,
+            "USD million": fmt_usd_m(partner.usd, 2),
             "type": label(PARTNER_TYPES, partner.partner_type),
-            "usd": round(partner.usd, 2),
         }
         for partner in metrics.top_financial_partners[:10]
     ]
+
+
+def state_message(metrics: Metrics, changes: dict | None) -> str:
+    """The run's final state message: '2024: 89 agreements, USD 33.8 M, 3 new since <run>'."""
+    text = (
+        f"{metrics.year}: {metrics.agreements.signed} agreements, "
+        f"USD {fmt_usd_m(metrics.financial_usd.total)} M"
+    )
+    if changes and changes.get("previous_run_id"):
+        added = len(changes["agreements_added"])
+        text += f", {added} new since {changes['previous_run_id']}"
+    return text
 
 
 def _markdown_table(rows: list[dict]) -> list[str]:
@@ -147,6 +165,8 @@ def summary_markdown(metrics: Metrics, facts: RunFacts) -> str:
     if rejected:
         listed = ", ".join(f"{r['reason']} {r['rows']}" for r in reasons)
         lines += ["", f"Rejected rows by reason: {listed}."]
+    if facts.changes is not None:
+        lines += ["", changes_markdown(facts.changes).rstrip("\n")]
     lines += ["", "## Run", "", *_run_lines(facts), ""]
     return "\n".join(lines)
 

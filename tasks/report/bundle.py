@@ -23,6 +23,13 @@ from models.metrics import Metrics
 from tasks.manifest import MANIFEST_NAME, BundleFile, file_entry, file_problem
 from tasks.report.aggregate import REJECTION_COLUMNS
 from tasks.report.annex import render_annex
+from tasks.report.changes import (
+    AGREEMENTS_TABLE,
+    CHANGES_NAME,
+    PreviousRun,
+    changes_markdown,
+    compute_changes,
+)
 from tasks.report.charts import build_charts
 from tasks.report.content import build_content
 from tasks.report.document_settings import DocumentSettings, load_document_settings
@@ -43,6 +50,7 @@ ROOT_FILES = (
     "annex_inf1.docx",
     "rejections.csv",
     "tables.xlsx",
+    CHANGES_NAME,
 )
 # folder -> suffixes of the files the bundle layout owns there
 OWNED_DIRS = {"charts": (".png", ".svg"), "tables": (".csv",)}
@@ -84,11 +92,13 @@ def bundle_files(
     rejections: pd.DataFrame,
     on_file: Callable[[str], None] | None = None,
     document: DocumentSettings | None = None,
+    previous: PreviousRun | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bundle but the manifest: POSIX relative path -> content.
 
     `on_file(path)` is called as each file is made (charts first), for progress; `document`
-    is the TDAG document's header and contact (default: templates/report.toml).
+    is the TDAG document's header and contact (default: templates/report.toml); `previous`
+    is the run changes.json compares with (None: no earlier run).
     """
     tables = build_tables(metrics, agreements)
     sheets = {**tables, "rejections": _rejection_sheet(rejections)}
@@ -101,9 +111,14 @@ def bundle_files(
     files["metrics.json"] = _json_bytes(metrics.model_dump(mode="json"))
     for name, table in tables.items():
         files[f"tables/{name}.csv"] = csv_bytes(table)
+    changes = compute_changes(
+        metrics.year, json.loads(files["metrics.json"]), files[AGREEMENTS_TABLE], previous
+    )
+    files[CHANGES_NAME] = _json_bytes(changes)
+    section = changes_markdown(changes)  # the web report's, not the DOCX/PDF's
     content = build_content(metrics, document or load_document_settings(metrics.year))
-    files["report.md"] = render_markdown(content, metrics, charts_dir_rel="charts").encode("utf-8")
-    files["report.html"] = render_html(content, metrics, pngs).encode("utf-8")
+    files["report.md"] = render_markdown(content, metrics, "charts", section).encode("utf-8")
+    files["report.html"] = render_html(content, metrics, pngs, section).encode("utf-8")
     files["report.docx"] = render_docx(content, pngs)
     files["report.pdf"] = render_pdf(content, pngs)
     files["annex_inf1.docx"] = render_annex(content, agreements)
@@ -123,17 +138,19 @@ def write_bundle(
     code_version: str,
     on_file: Callable[[str], None] | None = None,
     document: DocumentSettings | None = None,
+    previous: PreviousRun | None = None,
 ) -> Path:
     """Write the report bundle of `metrics` into `out_dir` and return that folder.
 
     Files of a previous bundle there that this one no longer has are removed; files the
     bundle layout does not own are left alone. `on_file(path)` is called as each file is made;
-    `document` is the TDAG document's header and contact (default: templates/report.toml).
+    `document` is the TDAG document's header and contact (default: templates/report.toml);
+    `previous` is the run changes.json compares with.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    files = bundle_files(metrics, agreements, rejections, on_file, document)
+    files = bundle_files(metrics, agreements, rejections, on_file, document, previous)
     for relpath, content in files.items():
         _write_atomic(out / relpath, content)
     _remove_stale(out, set(files))

@@ -1,7 +1,8 @@
 """S3 keys: the one place where object keys of sources and published bundles are built.
 
 A published bundle lives at `PREFIX/<year>/<run_id>/<path>` and the pointer to the newest
-complete run at `PREFIX/<year>/latest.json`. Every key is built from validated parts, so a file
+complete run at `PREFIX/<year>/latest.json`; the index of every run at `PREFIX/index.json` and
+`PREFIX/index.html`. Every key is built from validated parts, so a file
 name from a manifest or a listing can never lead outside its prefix.
 """
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from tasks.errors import StorageError
 
 LATEST_NAME = "latest.json"
+INDEX_JSON_NAME = "index.json"
+INDEX_HTML_NAME = "index.html"
 MANIFEST_NAME = "manifest.json"
 METRICS_NAME = "metrics.json"
 MAX_LINK_SECONDS = 7 * 86400  # the longest a presigned S3 link can last (SigV4)
@@ -99,6 +102,13 @@ def bundle_prefix(prefix: str | None, year: int, run_id: str) -> str:
 def latest_key(prefix: str | None, year: int) -> str:
     """The key of the pointer to the newest complete run: `PREFIX/<year>/latest.json`."""
     return f"{year_prefix(prefix, year)}{LATEST_NAME}"
+
+
+def index_key(prefix: str | None, name: str) -> str:
+    """The key of the bucket's index (`PREFIX/index.json`, `PREFIX/index.html`)."""
+    if name not in (INDEX_JSON_NAME, INDEX_HTML_NAME):
+        raise StorageError(f"{name!r} is not an index file")
+    return clean_prefix(prefix) + name
 
 
 def object_key(key_prefix: str, path: str) -> str:

@@ -51,6 +51,7 @@ class PublishResult:
     skipped: int
     latest_updated: bool
     bucket_created: bool
+    index_updated: bool = False
 
 
 def manifest_files(manifest: dict) -> list[BundleFile]:

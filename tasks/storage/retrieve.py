@@ -34,7 +34,7 @@ from tasks.storage.publish import (
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One published run of a year, as `prm runs` shows it."""
+    """One published run of a year, as `prm runs` and the bucket's index show it."""
 
     run_id: str
     run_time: str | None
@@ -42,6 +42,8 @@ class RunInfo:
     financial_usd_total: float | None
     complete: bool
     latest: bool
+    year: int | None = None
+    files: tuple[str, ...] = ()  # the bundle files its manifest lists
 
 
 @dataclass(frozen=True)
@@ -166,17 +168,21 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
     return dest
 
 
-def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> RunInfo:
+def _run_info(client, bucket: str, year: int, run_prefix: str, latest_id: str | None) -> RunInfo:
     """What a run's manifest.json and metrics.json say about it."""
     run_id = run_prefix.rstrip("/").rsplit("/", 1)[-1]
     manifest = read_object(client, bucket, run_prefix + s3keys.MANIFEST_NAME)
     metrics = read_object(client, bucket, run_prefix + s3keys.METRICS_NAME)
     figures = headline(json_or_empty(metrics[0])) if metrics else {}
-    run_time = None
+    run_time, files = None, ()
     if manifest:
-        fallback = manifest[1]["LastModified"]
-        when = run_time_of(json_or_empty(manifest[0]), None, fallback)
+        made = json_or_empty(manifest[0])
+        when = run_time_of(made, None, manifest[1]["LastModified"])
         run_time = when.isoformat(timespec="seconds")
+        try:
+            files = tuple(f.path for f in manifest_files(made))
+        except IntegrityError:
+            files = ()  # an unreadable file list: the run is listed, no file is linked
     return RunInfo(
         run_id=run_id,
         run_time=run_time,
@@ -184,7 +190,30 @@ def _run_info(client, bucket: str, run_prefix: str, latest_id: str | None) -> Ru
         financial_usd_total=figures.get("financial_usd.total"),
         complete=manifest is not None,
         latest=run_id == latest_id,
+        year=year,
+        files=files,
     )
+
+
+def folders(client, bucket: str, prefix: str) -> list[str]:
+    """The 'sub-folders' (common prefixes) right under `prefix`, `prefix/name/` each."""
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=prefix, Delimiter="/"
+    )
+    return [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+
+
+def published_years(client, bucket: str, prefix: str) -> list[int]:
+    """The years that have a folder under the prefix (`PREFIX/<year>/`), oldest first."""
+    base = s3keys.clean_prefix(prefix)
+    names = [folder[len(base) :].rstrip("/") for folder in folders(client, bucket, base)]
+    return sorted(int(name) for name in names if name.isdigit() and len(name) == 4)
+
+
+def list_years(store: ObjectStore) -> list[int]:
+    """Every year with published runs (a folder under the store's prefix), oldest first."""
+    with s3_errors(store, "listing the published years"):
+        return published_years(store.client, require_bucket(store), store.prefix)
 
 
 def list_runs(year: int, store: ObjectStore) -> list[RunInfo]:
@@ -195,11 +224,10 @@ def list_runs(year: int, store: ObjectStore) -> list[RunInfo]:
         year_prefix = s3keys.year_prefix(store.prefix, year)
         pointer = read_latest(store, bucket, year)
         latest_id = pointer.get("run_id") if pointer else None
-        pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=year_prefix, Delimiter="/"
-        )
-        prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
-        runs = [_run_info(client, bucket, p, latest_id) for p in prefixes]
+        runs = [
+            _run_info(client, bucket, year, p, latest_id)
+            for p in folders(client, bucket, year_prefix)
+        ]
     return sorted(runs, key=lambda r: (r.run_time or "", r.run_id))
 
 
@@ -212,18 +240,28 @@ def presign(
     store: ObjectStore,
 ) -> str:
     """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
-    if not 1 <= expires_seconds <= s3keys.MAX_LINK_SECONDS:
-        raise StorageError("a link can last from 1 second to 7 days")
-    client = store.client
     with s3_errors(store, "making a link"):
         bucket = require_bucket(store)
         run_id, _ = _resolve_run(store, bucket, year, run_id)
         key = s3keys.object_key(s3keys.bundle_prefix(store.prefix, year, run_id), file)
+    return presign_key(store, key, expires_seconds, f"{file} is not in run {run_id} of {year}")
+
+
+def presign_key(
+    store: ObjectStore, key: str, expires_seconds: int, missing: str | None = None
+) -> str:
+    """A presigned GET URL for an object that exists, valid 1 s to 7 days."""
+    if not 1 <= expires_seconds <= s3keys.MAX_LINK_SECONDS:
+        raise StorageError("a link can last from 1 second to 7 days")
+    with s3_errors(store, "making a link"):
+        bucket = s3keys.check_bucket(store.bucket)
         try:
-            client.head_object(Bucket=bucket, Key=key)
+            store.client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
             if error_code(exc) not in ("404", "NoSuchKey"):
                 raise
-            raise StorageError(f"{file} is not in run {run_id} of {year}") from None
+            raise StorageError(missing or f"s3://{bucket}/{key} does not exist") from None
         params = {"Bucket": bucket, "Key": key}
-        return client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)
+        return store.client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=expires_seconds
+        )

@@ -15,6 +15,7 @@ from tasks.report.artifacts import (
     backfill_rows,
     quality_rows,
     rejection_rows,
+    state_message,
     summary_markdown,
     top_partner_rows,
 )
@@ -79,11 +80,11 @@ def test_table_rows():
     top = top_partner_rows(metrics)
     assert len(top) == 10 and top[0] == {
         "rank": 1,
-        "partner_id": "EU",
-        "name": "European Union represented by the European Commission",
+        "partner": "European Union represented by the European Commission",
+        "USD million": "19.82",
         "type": "Int'l & Reg. Org.",
-        "usd": 19_820_000.0,
     }
+    assert list(top[0]) == ["rank", "partner", "USD million", "type"]
     reasons = rejection_rows(metrics)
     assert [r["reason"] for r in reasons] == list(REASONS)
     assert {r["reason"]: r["rows"] for r in reasons if r["rows"]} == {
@@ -131,10 +132,10 @@ def test_table_artifact_cells_render_as_the_text_they_hold(name):
     metrics = seed_metrics()
     metrics.top_financial_partners[0].name = name
     row = artifact_table(top_partner_rows(metrics))[0]
-    page = rendered(row["name"])
+    page = rendered(row["partner"])
     assert "<img" not in page and "<a " not in page and "<script" not in page
     assert shown_text(page) == name
-    assert row["rank"] == 1 and row["usd"] == 19_820_000.0  # numbers stay numbers
+    assert row["rank"] == 1 and row["USD million"] == "19.82"  # numbers stay as written
 
 
 @pytest.mark.parametrize("location", ["/srv/out dir/) ![x](http://127.0.0.1:9/x.png", *INJECTIONS])
@@ -149,3 +150,29 @@ def test_link_artifact_is_one_link_to_where_it_says(location):
 
 def test_presigned_link_is_kept_as_signed():
     assert artifact_link(FACTS.report_url, "report.html")[0] == FACTS.report_url
+
+
+CHANGES = {
+    "year": 2024,
+    "previous_run_id": "20241201T060000Z-99aa88bb",
+    "agreements_added": [{"agreement_id": "AGR-2024-090", "partner": "New *Partner*", "usd": 5.0}],
+    "agreements_removed": [],
+    "agreements_changed": [{"agreement_id": "AGR-2024-001", "fields": {"usd": [1.0, 2.0]}}],
+    "figures": {"agreements.signed": [88, 89]},
+}
+
+
+def test_summary_shows_the_changes_since_the_previous_run():
+    text = summary_markdown(seed_metrics(), RunFacts(**{**FACTS.__dict__, "changes": CHANGES}))
+    assert "## Changes since the previous run" in text
+    assert "1 agreement added, 0 removed, 1 changed." in text
+    assert r"| AGR-2024-090 | New \*Partner\* | 5.00 |" in text
+    assert "| Agreements signed | 88 | 89 |" in text
+    assert "## Changes" not in summary_markdown(seed_metrics(), FACTS)
+
+
+def test_state_message_carries_the_headline():
+    assert state_message(seed_metrics(), CHANGES) == (
+        "2024: 89 agreements, USD 33.8 M, 1 new since 20241201T060000Z-99aa88bb"
+    )
+    assert state_message(seed_metrics(), None) == "2024: 89 agreements, USD 33.8 M"

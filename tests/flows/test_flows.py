@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    ArtifactFilter,
-    ArtifactFilterFlowRunId,
     FlowRunFilter,
     FlowRunFilterParentFlowRunId,
 )
@@ -24,6 +22,7 @@ from tasks.ingest.read import read_source, source_fingerprint
 from tasks.ingest.sources import open_source
 from tasks.runs import default_report_year
 from tasks.storage import keys as s3keys
+from tests.conftest import flow_run_artifacts
 
 TINY = {
     "partners.csv": """partner_id,name,partner_type,membership_category,country
@@ -61,18 +60,6 @@ def write_tiny_source(folder: Path) -> Path:
     for name, text in TINY.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
-
-
-def flow_run_artifacts(flow_run_id) -> dict[str, list]:
-    """The artifacts of a flow run by key (progress artifacts under their type)."""
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
-        )
-    by_key: dict[str, list] = {}
-    for artifact in found:
-        by_key.setdefault(artifact.key or artifact.type, []).append(artifact)
-    return by_key
 
 
 def latest_pointer(store, year: int) -> dict:
@@ -143,15 +130,19 @@ def test_monthly_publishes_records_artifacts_and_skips_unchanged_input(
     assert "signed 3 partnership agreements out of which 2 included" in summary
     assert "USD 1.7 million" in summary and first.run_id in summary
     top = json.loads(artifacts["top-financial-partners"][0].data)
-    assert [(r["partner_id"], r["usd"]) for r in top] == [("P1", 1_000_000.0), ("P2", 625_000.0)]
-    reasons = {
+    assert [(r["partner"], r["USD million"]) for r in top] == [
+        ("Alpha Foundation", "1.00"),
+        ("Republic of Testland", "0.62"),
+    ]
+    reasons = {  # cells are Markdown (the UI renders them), so "_" is escaped
         r["reason"]: r["rows"] for r in json.loads(artifacts["rejections-by-reason"][0].data)
     }
-    # cells are Markdown-escaped (tasks.report.artifacts.artifact_table)
-    assert reasons["unknown\\_partner"] == 1 and reasons["unknown\\_agreement"] == 1
+    assert reasons[r"unknown\_partner"] == 1 and reasons[r"unknown\_agreement"] == 1
     link = f"]({s3_store.endpoint_url}/{s3_store.bucket}/reports/2024/{first.run_id}/"
     assert link + "report.html?" in artifacts["report-html"][0].data
-    assert f"]({first.published.uri})" in artifacts["report-bundle"][0].data
+    # the bundle's link opens report.html in a browser; its text is the s3:// location
+    bundle_link = f"[{first.published.uri}]({link[2:]}report.html?"
+    assert bundle_link in artifacts["report-bundle"][0].data
     assert artifacts["progress"][0].data == 100
 
     again = monthly_report(source=source, year=2024, db_url=db)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tasks.config import Resources, Settings, build_resources
+from tasks.config import Resources, Settings, database_engine, object_store
 
 # Prefect's console handlers: quiet unless --verbose (runs still log to the Prefect API/UI).
 QUIET_CONSOLE = (
@@ -70,18 +70,19 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
         check.check_folder(checks.source)
     if checks.upload:
         check.check_bucket(settings.s3_bucket)
-    resources = build_resources(settings)
+    store = object_store(settings)  # boto3 loads with the first call
     if checks.source is not None:
-        check.check_source(checks.source, resources.store)
+        check.check_source(checks.source, store)
     if checks.upload:
-        check.check_credentials(resources.store)
+        check.check_credentials(store)
+    engine = database_engine(settings)
     if checks.database:
-        check.check_database(resources.engine)
+        check.check_database(engine)
     if checks.upgrade:
         from models.db import upgrade
 
-        upgrade(resources.engine)
-    return resources
+        upgrade(engine)
+    return Resources(engine, store, settings.data_dir)
 
 
 def run_flow(flow: Callable, database_url: str | None, verbose: bool, **parameters):

@@ -67,9 +67,9 @@ def check_folder(uri: str) -> None:
 
 def check_source(uri: str, store: "ObjectStore") -> None:
     """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
-    from tasks.storage.client import s3_errors
-
     if s3keys.is_s3_uri(uri):
+        from tasks.storage.client import s3_errors
+
         try:
             location = s3keys.parse_s3_uri(uri)
         except StorageError as exc:

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:  # built on demand: `prm --help` needs neither SQLAlchemy nor boto3
     from sqlalchemy import Engine
 
-    from tasks.storage.client import ObjectStore
+    from tasks.storage.store import ObjectStore
 
 
 class Settings(BaseSettings):
@@ -59,8 +59,18 @@ class Resources:
 
 def build_resources(settings: Settings) -> Resources:
     """The database engine and the object store the settings name."""
-    from models.db import get_engine
-    from tasks.storage.client import ObjectStore
+    return Resources(database_engine(settings), object_store(settings), settings.data_dir)
 
-    store = ObjectStore.from_settings(settings)
-    return Resources(get_engine(settings.db_url()), store, settings.data_dir)
+
+def database_engine(settings: Settings) -> "Engine":
+    """The engine of the settings' database (one per URL)."""
+    from models.db import get_engine
+
+    return get_engine(settings.db_url())
+
+
+def object_store(settings: Settings) -> "ObjectStore":
+    """The object store of the settings (its S3 client is made on first use)."""
+    from tasks.storage.store import ObjectStore
+
+    return ObjectStore.from_settings(settings)

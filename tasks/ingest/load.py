@@ -42,16 +42,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from models.codes import ENTITIES
+from models.contract import KEYS, LOAD_ORDER, REJECTION_COLUMNS, TABLES
 from models.db import checkpoint
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.frames import rows_frame
 from tasks.ingest import load_bulk as bulk
 from tasks.ingest import load_postgres as pg
 from tasks.ingest.upsert import changed_rows_replaced
-from tasks.ingest.validate import KEYS, REJECTION_COLUMNS, TABLES, Known, Validated
-
-# Parents before children, so references resolve inside the transaction.
-LOAD_ORDER = ("partners", "exchange_rates", "agreements", "contributions")
+from tasks.ingest.validate import Known, Validated
 
 
 @dataclass

@@ -20,38 +20,11 @@ from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from models.codes import ENTITIES
+from models.contract import COLUMNS, META
 from tasks.errors import SourceError
 from tasks.ingest.read_csv import TEXT, parse_csv, trimmed_text
 from tasks.ingest.sources import Source, SourceFile
 
-# Contract section 1: the columns of each entity, in order; True = required.
-COLUMNS: dict[str, dict[str, bool]] = {
-    "partners": {
-        "partner_id": True,
-        "name": True,
-        "partner_type": True,
-        "membership_category": False,
-        "country": False,
-    },
-    "agreements": {
-        "agreement_id": True,
-        "partner_id": True,
-        "title": False,
-        "signed_on": True,
-        "region": True,
-        "priority": True,
-        "status": False,
-    },
-    "contributions": {
-        "contribution_id": True,
-        "agreement_id": True,
-        "source": True,
-        "amount": True,
-        "currency": True,
-    },
-    "exchange_rates": {"currency": True, "valid_from": True, "units_per_usd": True},
-}
-META = ["_file", "_row"]
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 
 

@@ -23,24 +23,12 @@ from models.codes import (
     PRIORITIES,
     REGIONS,
 )
-from models.tables import Agreement, Contribution, ExchangeRate, Partner, Rejection
+from models.contract import COLUMNS, KEYS, REJECTION_COLUMNS, TABLES
+from models.tables import Contribution, ExchangeRate, Rejection
 from tasks.ingest import parse
 from tasks.ingest.fx import convert_to_usd
-from tasks.ingest.read import COLUMNS, RawRecords
+from tasks.ingest.read import RawRecords
 
-REJECTION_COLUMNS = ["entity", "file", "row", "key", "column", "value", "reason", "message"]
-KEYS = {
-    "partners": ["partner_id"],
-    "agreements": ["agreement_id"],
-    "contributions": ["contribution_id"],
-    "exchange_rates": ["currency", "valid_from"],
-}
-TABLES = {
-    "partners": Partner,
-    "agreements": Agreement,
-    "contributions": Contribution,
-    "exchange_rates": ExchangeRate,
-}
 # Columns stored as given (codes, dates and numbers are checked by their parsers instead).
 STORED_AS_GIVEN = {
     "partners": ["partner_id", "name"],

@@ -23,6 +23,7 @@ from models.codes import (
     REGIONS,
     label,
 )
+from models.contract import REJECTION_COLUMNS
 from models.metrics import (
     AgreementCounts,
     Breakdown,
@@ -57,7 +58,6 @@ AGREEMENT_COLUMNS = (
     "itu_usd",
     "total_usd",
 )
-REJECTION_COLUMNS = ("entity", "file", "row", "key", "column", "value", "reason", "message")
 
 
 def compute_metrics(connection: Connection, year: int, ingestion_id: int | None = None) -> Metrics:

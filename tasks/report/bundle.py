@@ -19,9 +19,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from models.codes import REASON_LABELS
+from models.contract import REJECTION_COLUMNS
 from models.metrics import Metrics
 from tasks.manifest import MANIFEST_NAME, BundleFile, file_entry, file_problem
-from tasks.report.aggregate import REJECTION_COLUMNS
 from tasks.report.annex import render_annex
 from tasks.report.changes import (
     AGREEMENTS_TABLE,

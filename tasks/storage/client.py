@@ -1,4 +1,4 @@
-"""The object store (endpoint, bucket, prefix, S3 client) and its one-line, secret-free errors.
+"""The S3 client of an object store, and its one-line, secret-free errors.
 
 Credentials come from boto3's own chain and never appear in a message. An error says
 whether retrying may help (`retryable`: the endpoint could not be reached or was busy).
@@ -6,9 +6,6 @@ whether retrying may help (`retryable`: the endpoint could not be reached or was
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
-from urllib.parse import urlsplit
 
 import boto3
 from boto3.exceptions import RetriesExceededError, S3UploadFailedError
@@ -21,9 +18,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from tasks.config import Settings
 from tasks.errors import PrmError, StorageError
 from tasks.storage import keys as s3keys
+from tasks.storage.store import ObjectStore
 
 _AUTH_CODES = {
     "InvalidAccessKeyId",
@@ -55,46 +52,6 @@ def s3_client(endpoint_url: str | None, *, quick: bool = False):
         region_name=session.region_name or "us-east-1",
         config=config,
     )
-
-
-@dataclass(frozen=True)
-class ObjectStore:
-    """Where bundles are published: an endpoint, a bucket and a key prefix, and their client.
-
-    Built once at the edge (the CLI or a flow) from the settings and passed down; the boto3
-    client is made on first use and shared by everything that uses this store.
-    """
-
-    bucket: str | None
-    prefix: str = "reports"
-    endpoint_url: str | None = None
-    quick: bool = False  # one attempt, short timeouts: for the checks made before any work
-    # PRM_MANIFEST_KEY: publish signs each manifest.json with it, fetch checks the signature
-    manifest_key: bytes | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ObjectStore":
-        """The store the settings name (PRM_S3_* and flags, PRM_MANIFEST_KEY)."""
-        key = settings.manifest_key.get_secret_value().encode() if settings.manifest_key else None
-        return cls(
-            bucket=settings.s3_bucket,
-            prefix=settings.s3_prefix,
-            endpoint_url=settings.s3_endpoint_url or None,
-            manifest_key=key or None,
-        )
-
-    @cached_property
-    def client(self):
-        """The boto3 S3 client of this store's endpoint."""
-        return s3_client(self.endpoint_url, quick=self.quick)
-
-    @property
-    def label(self) -> str:
-        """The endpoint as shown in messages (never with credentials, even inside the URL)."""
-        if not self.endpoint_url:
-            return "AWS S3"
-        parts = urlsplit(self.endpoint_url)
-        return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def error_code(exc: ClientError) -> str:

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from models.codes import ENTITIES
-from tasks.ingest.read import COLUMNS, RawRecords
+from models.contract import COLUMNS
+from tasks.ingest.read import RawRecords
 from tasks.ingest.validate import Known, validate
 
 
@@ -128,3 +129,10 @@ def test_a_missing_required_value_is_named_by_its_column():
     )
     (rejection,) = result.rejected["partners"].itertuples()
     assert (rejection.reason, rejection.column) == ("missing_value", "partner_type")
+
+
+def test_the_contract_declares_every_entity_once():
+    from models.contract import KEYS, LOAD_ORDER, TABLES
+
+    assert set(COLUMNS) == set(KEYS) == set(TABLES) == set(LOAD_ORDER) == set(ENTITIES)
+    assert all(COLUMNS[entity][key] for entity, keys in KEYS.items() for key in keys)

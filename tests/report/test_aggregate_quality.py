@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import insert
 
 from models.codes import ENTITIES, REASONS
+from models.contract import REJECTION_COLUMNS
 from models.db import get_engine
 from models.tables import Ingestion, Rejection
 from tasks.errors import PrmError
-from tasks.report.aggregate import REJECTION_COLUMNS, compute_metrics, rejections_of
+from tasks.report.aggregate import compute_metrics, rejections_of
 from tests.conftest import at
 
 

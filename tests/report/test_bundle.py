@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from models.codes import PARTNER_TYPES, REGIONS
+from models.contract import REJECTION_COLUMNS
 from models.metrics import Metrics
 from tasks.report import workbook
-from tasks.report.aggregate import REJECTION_COLUMNS
 from tasks.report.bundle import MANIFEST, verify_manifest, write_bundle
 from tasks.report.tables import build_tables, csv_bytes, neutralise, write_csv
 from tasks.report.xlsx import xlsx_bytes

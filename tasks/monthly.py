@@ -187,14 +187,27 @@ def report_and_publish(
             run_id = earlier.published.run_id
             copied = steps.fetch(year, run_id, out) if out is not None else None
             return RunSummary(
-                run_id, year, copied, data.ingestion_id, earlier.published,
-                earlier.published.uri, data.reused, report_reused=True, metrics=earlier.metrics,
-            )  # fmt: skip
+                run_id=run_id,
+                year=year,
+                bundle_dir=copied,
+                ingestion_id=data.ingestion_id,
+                published=earlier.published,
+                location=earlier.published.uri,
+                ingestion_reused=data.reused,
+                report_reused=True,
+                metrics=earlier.metrics,
+            )
     previous = compare_to or (steps.previous_location(year) if upload else None)
     written = steps.report(year, data.ingestion_id, data.source, out, previous)
     published = steps.publish(written.bundle_dir, year, written.run_id) if upload else None
-    location = published.uri if published else written.bundle_dir.as_uri()
     return RunSummary(
-        written.run_id, year, written.bundle_dir, data.ingestion_id, published, location,
-        data.reused, metrics=written.metrics, changes=written.changes,
-    )  # fmt: skip
+        run_id=written.run_id,
+        year=year,
+        bundle_dir=written.bundle_dir,
+        ingestion_id=data.ingestion_id,
+        published=published,
+        location=published.uri if published else written.bundle_dir.as_uri(),
+        ingestion_reused=data.reused,
+        metrics=written.metrics,
+        changes=written.changes,
+    )

@@ -29,6 +29,17 @@ FIELDS = {
     "itu_usd": "itu_usd",
 }
 MONEY_FIELDS = ("usd", "partner_usd", "itu_usd")
+FIELD_LABELS = {
+    "partner_id": "Partner id",
+    "partner": "Partner",
+    "signed_on": "Signed on",
+    "region": "Region",
+    "priority": "Priority",
+    "title": "Title",
+    "usd": "USD, all sources",
+    "partner_usd": "USD from the partner",
+    "itu_usd": "USD from ITU",
+}
 # The headline figures compared, as dotted paths into metrics.json.
 FIGURES = (
     "agreements.signed",
@@ -173,7 +184,7 @@ def changes_markdown(changes: dict, heading: str = "##") -> str:
             lines += [f"{name}:", "", *_table(["Agreement", "Partner", "USD"], rows, right=1)]
     if changes["agreements_changed"]:
         rows = [
-            [c["agreement_id"], field, _value(field, old), _value(field, new)]
+            [c["agreement_id"], FIELD_LABELS[field], _value(field, old), _value(field, new)]
             for c in changes["agreements_changed"]
             for field, (old, new) in c["fields"].items()
         ]

@@ -129,7 +129,7 @@ def render_index_html(index: dict) -> str:
         for y in index["years"]
     ]
     page = environment.get_template("index.html.j2")
-    return page.render(title=TITLE, updated_at=index["updated_at"], years=years)
+    return page.render(title=TITLE, updated_at=_when(index["updated_at"]), years=years)
 
 
 def scan_runs(store: ObjectStore) -> list[RunInfo]:

@@ -113,7 +113,7 @@ def test_second_run_lists_what_changed_and_the_index_lists_both(
     summary = flow_run_artifacts(state.state_details.flow_run_id)["monthly-report-summary"]
     text = summary[0].data
     assert "## Changes since the previous run" in text and "AGR-2024-900" in text
-    assert "<script>" not in text and "| AGR-2024-001 | usd |" in text
+    assert "<script>" not in text and "| AGR-2024-001 | USD, all sources | " in text
     total = new_metrics["financial_usd"]["total"] / 1e6
     assert state.message == f"2024: 89 agreements, USD {total:.1f} M, 1 new since {first.run_id}"
     assert re.fullmatch(r"report-2024-\d{8}-\d{4}", flow_run_name(state))

@@ -208,9 +208,13 @@ def test_deploy_then_run_from_the_api_like_the_ui(
     )
     assert {"report-html", "report-bundle"} <= set(artifacts)
     top = json.loads(artifacts["top-financial-partners"]["data"])
-    assert [row["partner_id"] for row in top] == ["P1", "P2"]
-    uri = artifacts["report-bundle"]["data"].split("](", 1)[1].rstrip(")")
-    check_bundle(s3_store, s3_bucket, "e2e", 2024, uri.rstrip("/").rsplit("/", 1)[1])
+    assert [row["partner"] for row in top] == ["Alpha Foundation", "Republic of Testland"]
+    # the bundle's link: its text the s3:// folder, its target the presigned report.html
+    text, target = artifacts["report-bundle"]["data"].split("](", 1)
+    assert target.startswith("http") and "report.html?X-Amz-" in target
+    check_bundle(s3_store, s3_bucket, "e2e", 2024, text.rstrip("/").rsplit("/", 1)[1])
+    assert re.fullmatch(r"report-2024-\d{8}-\d{4}", run["name"])
+    assert run["state"]["message"].startswith("2024: 3 agreements, USD 1.7 M")
     assert "report.html?X-Amz-" in artifacts["report-html"]["data"]
 
 

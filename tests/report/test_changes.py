@@ -94,7 +94,7 @@ def test_section_lists_each_change_and_escapes_values():
     text = changes_markdown(_changes())
     assert text.startswith("## Changes since the previous run\n")
     assert "Since run run-1: 1 agreement added, 1 removed, 1 changed." in text
-    assert "| A-2 | usd | 60.00 | 85.50 |" in text
+    assert "| A-2 | USD, all sources | 60.00 | 85.50 |" in text
     assert "| Financial contributions, USD | 160.00 | 205.50 |" in text
     html = markdown.markdown(text, extensions=["tables"])
     assert "<script>" not in html and "&lt;script&gt;x" in html

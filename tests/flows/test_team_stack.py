@@ -226,7 +226,11 @@ def test_deploy_prints_the_settings_but_no_secret_and_keeps_one_of_each_automati
     assert again.returncode == 0, again.stderr  # the automations are saved again
     with stack.client() as client:
         names = [a["name"] for a in client.post("/automations/filter", json={}).json()]
+        prune = client.get("/deployments/name/prune/prune").json()
     assert sorted(names) == sorted([ALERT_AUTOMATION, ZOMBIE_AUTOMATION])
+    (weekly,) = prune["schedules"]
+    assert weekly["schedule"]["cron"] == "0 5 * * 0" and not weekly["active"]
+    assert prune["parameters"] == {"older_than": "90d", "apply": False, "bucket_runs": False}
 
 
 def test_a_run_like_the_ui_completes_and_publishes(stack, published):
@@ -333,6 +337,17 @@ def test_a_worker_killed_mid_load_loses_nothing_and_the_next_run_completes(
     after = final_state(stack, start_run(stack, parameters))
     assert after["state"]["type"] == "COMPLETED", after["state"]
     assert latest(stack)["run_id"] == bundle_run_id(stack, after["id"]) != pointer["run_id"]
+
+
+def test_prune_lists_old_flow_runs_and_published_runs_and_deletes_nothing(stack, published):
+    listed = run_prm(["prune", "--older-than", "0s", "--bucket-runs"], stack.worker_env, stack.work)
+    assert listed.returncode == 0, listed.stderr
+    flow_runs = int(listed.stdout.split("Prefect flow runs of prm's flows: ")[1].split()[0])
+    assert flow_runs >= 3 and "published runs (each year's latest kept): " in listed.stdout
+    kept = latest(stack)["run_id"]
+    assert kept not in listed.stdout and "dry run: nothing deleted" in listed.stdout
+    with stack.client() as client:
+        assert client.get(f"/flow_runs/{published['id']}").status_code == 200
 
 
 def test_compose_uses_the_settings_of_this_stack():

@@ -176,13 +176,13 @@ def latest(stack: Stack) -> dict:
 
 
 def bundle_run_id(stack: Stack, flow_run_id: str) -> str:
-    """The bundle run id a flow run published (its `report-bundle` artifact)."""
+    """The bundle run id a flow run published (its `report-bundle` link's text: the folder)."""
     with stack.client() as client:
         found = client.post(
             "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}
         ).json()
     (link,) = [a["data"] for a in found if a["key"] == "report-bundle"]
-    return link.split("](", 1)[1].rstrip(")").rstrip("/").rsplit("/", 1)[1]
+    return link.split("](", 1)[0].rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.fixture(scope="module")

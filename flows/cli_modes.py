@@ -22,9 +22,9 @@ QUIET_CONSOLE = (
     "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL",
 )
-# For every Prefect process prm starts (the temporary server included): no usage data.
+# For every Prefect process prm starts (the temporary server included): no usage data
+# (DO_NOT_TRACK=1 is set whatever the environment says).
 PREFECT_ENVIRONMENT = {
-    "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
 }

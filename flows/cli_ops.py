@@ -58,8 +58,10 @@ def worker(
     pool: Annotated[str, typer.Option("--pool", help="Work pool to take runs from.")] = "process",
 ) -> None:
     """Start a Prefect process worker for prm's deployments (after checking the credentials)."""
+    from flows.cli_modes import prefect_environment
     from flows.prefect_api import check_credentials
 
+    prefect_environment(verbose=True)  # DO_NOT_TRACK=1, inherited by the worker and its runs
     with one_line_errors():
         check_credentials()
     command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool]

@@ -103,6 +103,7 @@ def test_run_with_prefect_keeps_the_db_password_off_the_api(
     stored = json.dumps([r.parameters for r in runs]) + "".join(log.message for log in logs)
     assert logs and PASSWORD not in stored
     assert os.environ.get("PRM_DATABASE_URL") != db  # set for the run only
+    assert os.environ["DO_NOT_TRACK"] == "1"  # for every Prefect process prm starts
 
 
 @pytest.mark.integration

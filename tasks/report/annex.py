@@ -24,11 +24,11 @@ from tasks.report.word import header_block
 
 MARKER = "PRM-TABLE-{}"
 AGREEMENT_COLUMNS = (
-    Column("Agreement", 2.6),
-    Column("Partner", 5.7),
+    Column("Agreement", 2.9),
+    Column("Partner", 5.8),
     Column("Type", 3.2),
     Column("Region", 2.8),
-    Column("Priority", 3.4),
+    Column("Priority", 3.0),
     Column("Signed on", 2.1),
     Column("USD", 2.6, right=True),
     Column("ITU share", 1.6, right=True),
@@ -36,9 +36,9 @@ AGREEMENT_COLUMNS = (
 )
 PARTNER_COLUMNS = (
     Column("Rank", 1.2, right=True),
-    Column("Partner", 12.0),
+    Column("Partner", 11.6),
     Column("Type", 4.8),
-    Column("Agreements", 2.2, right=True),
+    Column("Agreements", 2.6, right=True),
     Column("Signed financial contributions (USD)", 4.5, right=True),
 )
 
@@ -100,7 +100,7 @@ def render_annex(content: ReportContent, agreements: pd.DataFrame) -> bytes:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21)
     title = f"Partnership agreements and financial partners, {year}"
-    header_block(document, header, number=header.annex_number, title=title)
+    header_block(document, header, number=header.annex_number, title=title, width_cm=25.7)
     partners = financial_partners(agreements)
     document.add_paragraph(
         f"This document lists the {len(agreements):,} partnership agreements signed by ITU/BDT "

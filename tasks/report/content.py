@@ -64,11 +64,13 @@ class Chart:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of text cells; `numeric` marks the columns printed right-aligned."""
+    """A table of text cells; `numeric` marks the columns printed right-aligned, `widths`
+    each column's share of the text width."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
+    widths: tuple[float, ...]
 
 
 Block = Heading | Paragraph | Chart | Table
@@ -158,7 +160,9 @@ def _results(content: ReportContent, metrics: Metrics) -> None:
         partners_note = content.note(Text(prose.FULL_LIST_PARTNERS.format(annex=annex)))
         content.add(f"For {year}, BDT’s top {len(top)} financial partners were:", partners_note)
         rows = tuple((p.name, usd_million_words(p.usd, 2)) for p in top)
-        content.body.append(Table(TOP_TABLE_HEADER, rows, numeric=(False, True)))
+        content.body.append(
+            Table(TOP_TABLE_HEADER, rows, numeric=(False, True), widths=(0.65, 0.35))
+        )
     content.add(prose.CHARTS_INTRO.format(year=year))
     _chart(content, "by_region", titles, next(figure))
     _chart(content, "by_priority", titles, next(figure))

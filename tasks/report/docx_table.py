@@ -5,8 +5,9 @@ INF/1 annex of a large year (hundreds of thousands of agreements, nine columns) 
 hours. Here each column's texts are escaped once per distinct value, whole columns become
 cell XML with numpy's element-wise string concatenation, and rows are joined a chunk at a
 time, so the XML streams into the .docx package without one giant string.
-The table uses the template's "Table Grid" style, a fixed layout (Word need not measure
-every cell) and a header row repeated on every page.
+The table uses the template's "Table Grid" style, its cells the paragraph style "Table Text"
+(8 pt), a fixed layout (Word need not measure every cell) and a header row repeated on
+every page.
 """
 
 import re
@@ -48,8 +49,9 @@ def _escape(text: str) -> str:
 def _opener(column: Column, bold: bool) -> str:
     """The XML that opens a cell of `column`, up to its text."""
     return (
-        "<w:tc><w:p>"
-        + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if column.right else "")
+        '<w:tc><w:p><w:pPr><w:pStyle w:val="TableText"/>'
+        + ('<w:jc w:val="right"/>' if column.right else "")
+        + "</w:pPr>"
         + "<w:r>"
         + ("<w:rPr><w:b/></w:rPr>" if bold else "")
         + '<w:t xml:space="preserve">'
@@ -64,7 +66,9 @@ def _row(columns: Sequence[Column], texts: Sequence[str], bold: bool, properties
 
 
 def table_chunks(
-    columns: Sequence[Column], cells: Sequence[np.ndarray], total: Sequence[str] | None = None
+    columns: Sequence[Column],
+    cells: Sequence[np.ndarray],
+    total: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """The table's XML in pieces: grid and header, the rows (`cells` holds each column's
     escaped texts) a chunk at a time, an optional bold total row (plain text), the end."""

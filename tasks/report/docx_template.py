@@ -5,8 +5,9 @@ restyles it in Word or LibreOffice (fonts, colours, spacing of the styles below,
 without touching code. Run `python -m tasks.report.docx_template` only to start over from
 this baseline: A4 portrait, 2 cm margins, Calibri 11, the built-in styles the documents use
 (Title, Heading 1, Normal, List Bullet, Caption, Table Grid) plus Footnote Text, Footnote
-Reference and Hyperlink, a footer with the page number, and an empty footnotes part (its two
-separators) so that the documents can carry real Word footnotes.
+Reference, Hyperlink and Table Text (the INF/1 lists' cells, 8 pt), a footer with the page
+number, and an empty footnotes part (its two separators) so that the documents can carry
+real Word footnotes.
 """
 
 import sys
@@ -59,6 +60,10 @@ def _styles(document) -> None:
     footnote_text.paragraph_format.space_after = Pt(0)
     reference = styles.add_style("Footnote Reference", WD_STYLE_TYPE.CHARACTER)
     reference.font.superscript = True
+    table_text = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    table_text.base_style = styles["Normal"]
+    table_text.font.size = Pt(8)
+    table_text.paragraph_format.space_after = Pt(0)
     link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
     link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
     link.font.underline = True

@@ -163,7 +163,7 @@ def _table(block: model.Table, styles) -> PdfTable:
         for row in block.rows
     ]
     table = PdfTable(
-        [header, *rows], colWidths=[TEXT_WIDTH * 0.65, TEXT_WIDTH * 0.35], repeatRows=1
+        [header, *rows], colWidths=[TEXT_WIDTH * share for share in block.widths], repeatRows=1
     )
     table.setStyle(
         [

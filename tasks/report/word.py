@@ -83,6 +83,15 @@ def _borderless(table: WordTable) -> None:
     table._tbl.tblPr.append(borders)
 
 
+def _widths(table: WordTable, *widths) -> None:
+    """Column widths, in the grid (what LibreOffice reads) and every cell (what Word reads)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
 def _cell(table: WordTable, row: int, column: int, *lines: str, bold: bool = False) -> None:
     """Fill one cell with lines of text (one paragraph each)."""
     cell = table.cell(row, column)
@@ -91,8 +100,11 @@ def _cell(table: WordTable, row: int, column: int, *lines: str, bold: bool = Fal
         cell.add_paragraph().add_run(line).bold = bold
 
 
-def header_block(document, header: DocumentHeader, *, number: str, title: str) -> None:
-    """Group and meeting beside document number, date and language; then source and title."""
+def header_block(
+    document, header: DocumentHeader, *, number: str, title: str, width_cm: float = 17
+) -> None:
+    """Group and meeting beside document number, date and language; then source and title
+    (`width_cm`: the text width of the page)."""
     top = document.add_table(rows=1, cols=2)
     _borderless(top)
     _cell(top, 0, 0, header.group, header.meeting, bold=True)
@@ -105,8 +117,8 @@ def header_block(document, header: DocumentHeader, *, number: str, title: str) -
     _cell(who, 0, 1, header.source)
     _cell(who, 1, 0, "TITLE:", bold=True)
     _cell(who, 1, 1, title, bold=True)
-    for row in who.rows:
-        row.cells[0].width, row.cells[1].width = Cm(3), Cm(14)
+    _widths(top, Cm(width_cm - 7), Cm(7))
+    _widths(who, Cm(3), Cm(width_cm - 3))
     document.add_paragraph(title, style="Title")
 
 
@@ -135,6 +147,7 @@ def _table(document, block: Table) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     header_row = table.rows[0]
     header_row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader xmlns:w="{pkg.W_NS}"/>'))
+    _widths(table, *[Cm(17 * share) for share in block.widths])
     for column, text in enumerate(block.header):
         _cell(table, 0, column, text, bold=True)
     for row_number, row in enumerate(block.rows, start=1):
@@ -160,6 +173,4 @@ def _contact_block(document, content: ReportContent) -> None:
     for number, (what, value) in enumerate(rows):
         _cell(table, number, 1, what)
         _cell(table, number, 2, value)
-    for row in table.rows:
-        for cell, width in zip(row.cells, (Cm(2.5), Cm(5), Cm(9.5)), strict=True):
-            cell.width = width
+    _widths(table, Cm(2.5), Cm(5), Cm(9.5))

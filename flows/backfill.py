@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger
 
 from flows.artifacts import Progress, record_backfill
 from flows.monthly import ReportYear, flow_steps, prepare, record
-from tasks import monthly
+from tasks import monthly, pipeline
 from tasks.checks import check_year
 from tasks.config import get_settings
 from tasks.monthly import RunSummary
@@ -61,6 +61,8 @@ def backfill(
     force: bool = False,
     db_url: str = "",
     out: str = "",
+    allow_empty: bool = False,
+    report_settings: str = "",
 ) -> list[RunSummary]:
     """Ingest the source once, then write and publish the report of every year in a range.
 
@@ -76,14 +78,20 @@ def backfill(
         force: Ingest, write and publish even when the input is unchanged.
         db_url: SQLAlchemy URL of prm's database; empty = PRM_DATABASE_URL, else SQLite.
         out: Folder for the bundles (one sub-folder per year); empty = var/bundles/.
+        allow_empty: Write and publish years with no signed agreement (off: the run fails at
+            the first such year; the years before it are published).
+        report_settings: TOML file over templates/report.toml; empty = PRM_REPORT_SETTINGS.
     """
     years = backfill_years(first_year, last_year)
-    settings = get_settings()
+    settings = get_settings(report_settings=report_settings)
     source = source or settings.source
+    options = pipeline.ReportOptions(settings.report_settings, allow_empty)
+    for year in years:
+        options.document(year)  # a bad settings file fails now, not after ingesting
     logger = get_run_logger()
     logger.info("backfill %d-%d from %s (upload: %s)", years[0], years[-1], source, upload)
     resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
-    steps = flow_steps(resources, db_url)
+    steps = flow_steps(resources, db_url, options)
     progress = Progress(f"backfill {years[0]}-{years[-1]}")
     data = monthly.ingest_unless_unchanged(steps, source, force)
     progress.update(100 / (len(years) + 1))

@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.cli_modes import IN_PROCESS, Checks, prepare, run_flow, use_prefect
+from flows.cli_modes import IN_PROCESS, Checks, prepare, report_options, run_flow, use_prefect
 from flows.cli_options import (
+    AllowEmpty,
     Bucket,
     CompareTo,
     Db,
@@ -23,6 +24,7 @@ from flows.cli_options import (
     NoUpload,
     OutDir,
     Prefix,
+    ReportSettings,
     Source,
     UsePrefect,
     Year,
@@ -149,6 +151,8 @@ def report(
     prefix: Prefix = None,
     compare_to: CompareTo = None,
     prefect: UsePrefect = False,
+    allow_empty: AllowEmpty = False,
+    report_settings: ReportSettings = None,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
     from tasks.pipeline import build_report, publish
@@ -156,9 +160,11 @@ def report(
 
     with one_line_errors():
         settings = get_settings(
-            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
-        )
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
+            report_settings=report_settings,
+        )  # fmt: skip
         resources = prepare(settings, Checks(year=year, upload=not no_upload))
+        written_as = report_options(settings, year, allow_empty)
         store = resources.store
         location = compared_location(store, year, compared_folder(compare_to), not no_upload)
         if use_prefect(prefect):
@@ -167,7 +173,8 @@ def report(
             written, mode = run_flow(
                 report_flow, db, options["verbose"], year=year,
                 out=str(out_dir) if out_dir else None, compare_to=location,
-                endpoint_url=endpoint_url or "",
+                endpoint_url=endpoint_url or "", allow_empty=allow_empty,
+                report_settings=str(settings.report_settings or ""),
             )  # fmt: skip
         else:
             from flows.cli_progress import progress_display
@@ -176,7 +183,7 @@ def report(
             with progress_display(out) as progress:
                 written = build_report(
                     resources.engine, year, out_dir, data_dir=resources.data_dir,
-                    progress=progress, previous=previous,
+                    progress=progress, previous=previous, options=written_as,
                 )  # fmt: skip
             mode = IN_PROCESS
         out.print(f"Bundle written to {written.bundle_dir}")
@@ -198,16 +205,20 @@ def run(
     prefix: Prefix = None,
     compare_to: CompareTo = None,
     prefect: UsePrefect = False,
+    allow_empty: AllowEmpty = False,
+    report_settings: ReportSettings = None,
 ) -> None:
     """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
     with one_line_errors():
         settings = get_settings(
-            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url
-        )
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
+            report_settings=report_settings,
+        )  # fmt: skip
         flows = use_prefect(prefect)
         compared = compared_folder(compare_to)
         checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
         resources = prepare(settings, checks)
+        written_as = report_options(settings, year, allow_empty)
         if flows:
             from flows.monthly import monthly_report
 
@@ -215,10 +226,13 @@ def run(
                 monthly_report, db, options["verbose"], source=source, year=year,
                 upload=not no_upload, bucket=bucket or "", prefix=prefix or "",
                 endpoint_url=endpoint_url or "", out=str(out_dir) if out_dir else "",
-                compare_to=compared or "",
+                compare_to=compared or "", allow_empty=allow_empty,
+                report_settings=str(settings.report_settings or ""),
             )  # fmt: skip
         else:
-            summary = run_in_process(resources, source, year, not no_upload, out_dir, compared)
+            summary = run_in_process(
+                resources, source, year, not no_upload, out_dir, compared, written_as
+            )
             mode = IN_PROCESS
     if summary.report_reused:
         out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
@@ -245,14 +259,23 @@ def compared_folder(compare_to: Path | None) -> str | None:
 
 
 def run_in_process(
-    resources, source: str, year: int, upload: bool, out_dir: Path | None, compare_to: str | None
+    resources,
+    source: str,
+    year: int,
+    upload: bool,
+    out_dir: Path | None,
+    compare_to: str | None,
+    written_as,
 ):
-    """The monthly run's steps as plain functions, with progress on the console."""
+    """The monthly run's steps as plain functions, with progress on the console
+    (`written_as`: the report's options)."""
     from flows.cli_progress import progress_display
     from tasks import monthly
 
     with progress_display(out) as progress:
-        steps = monthly.plain_steps(resources.engine, resources.store, resources.data_dir, progress)
+        steps = monthly.plain_steps(
+            resources.engine, resources.store, resources.data_dir, progress, written_as
+        )
         data = monthly.ingest_unless_unchanged(steps, source, force=False)
         return monthly.report_and_publish(
             steps, year, data, upload=upload, out=out_dir, force=False, compare_to=compare_to

@@ -117,3 +117,13 @@ def database_in_environment(database_url: str | None) -> Iterator[None]:
 
 
 IN_PROCESS = "Mode: in-process (no Prefect; set PREFECT_API_URL or pass --prefect for flow runs)"
+
+
+def report_options(settings: Settings, year: int, allow_empty: bool):
+    """How the command writes its report; the settings file is read now, so a bad one fails
+    before any work."""
+    from tasks.pipeline import ReportOptions
+
+    options = ReportOptions(settings.report_settings, allow_empty)
+    options.document(year)
+    return options

@@ -29,6 +29,20 @@ CompareTo = Annotated[
     ),
 ]
 NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
+AllowEmpty = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty", help="Write and publish a year with no signed agreement (else refused)."
+    ),
+]
+ReportSettings = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-settings",
+        help="TOML file over templates/report.toml: document number, date, meeting, contact "
+        "(env PRM_REPORT_SETTINGS).",
+    ),
+]
 EndpointUrl = Annotated[
     str | None,
     typer.Option("--endpoint-url", help="S3 endpoint URL (env PRM_S3_ENDPOINT_URL; empty = AWS)."),

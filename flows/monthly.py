@@ -36,6 +36,7 @@ from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
 from tasks.monthly import Input, RunSummary, Steps
 from tasks.report.artifacts import RunFacts, state_message
+from tasks.report.document_settings import DocumentSettings
 from tasks.runs import default_report_year
 from tasks.storage.client import ObjectStore
 from tasks.storage.previous import previous_location
@@ -69,10 +70,14 @@ def unchanged_ingestion(resources: Resources, input_fingerprint: str) -> int | N
 
 @task(name="find-published-run", cache_policy=NO_CACHE, **IO_RETRIES)
 def published_run(
-    store: ObjectStore, year: int, input_fingerprint: str, ingestion_id: int
+    store: ObjectStore,
+    year: int,
+    input_fingerprint: str,
+    ingestion_id: int,
+    document: DocumentSettings,
 ) -> monthly.PublishedRun | None:
-    """The published run of `year` made from this same input and code, if there is one."""
-    found = monthly.published_run(store, year, input_fingerprint, ingestion_id)
+    """The published run of `year` made from this same input, code and document settings."""
+    found = monthly.published_run(store, year, input_fingerprint, ingestion_id, document)
     if found is not None:
         get_run_logger().info("%s holds this input's report: reused", found.published.uri)
     return found
@@ -109,22 +114,29 @@ def fetch_published(year: int, run_id: str, dest: Path, store: ObjectStore) -> P
     return fetch_bundle(year=year, run_id=run_id, dest=dest, store=store)
 
 
-def flow_steps(resources: Resources, db_param: str) -> Steps:
-    """The run's steps as tasks and sub-flows; sub-flows get only the `db_url` parameter."""
+def flow_steps(
+    resources: Resources, db_param: str, options: pipeline.ReportOptions = pipeline.ReportOptions()
+) -> Steps:
+    """The run's steps as tasks and sub-flows; of the database, sub-flows get only the
+    `db_url` parameter."""
     store = resources.store
 
     def report_step(year: int, ingestion_id: int, source: str, out: Path | None, compare_to):
         return report(
             year=year, db_url=db_param or None, out=str(out) if out else None,
             ingestion_id=ingestion_id, source=source, compare_to=compare_to,
-            endpoint_url=store.endpoint_url or "",
+            endpoint_url=store.endpoint_url or "", allow_empty=options.allow_empty,
+            report_settings=str(options.report_settings or ""),
         )  # fmt: skip
+
+    def earlier(year: int, fingerprint: str, ingestion_id: int):
+        return published_run(store, year, fingerprint, ingestion_id, options.document(year))
 
     return Steps(
         fingerprint=lambda source: fingerprint(source, store),
         unchanged_ingestion=lambda fp: unchanged_ingestion(resources, fp),
         ingest=lambda source: ingest(source, db_param or None, store.endpoint_url or ""),
-        published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
+        published_run=earlier,
         previous_location=lambda year: previous_run(store, year),
         report=report_step,
         publish=lambda bundle, year, run_id: publish(bundle, year, run_id, store),
@@ -183,6 +195,8 @@ def monthly_report(
     db_url: str = "",
     out: str = "",
     compare_to: str = "",
+    allow_empty: bool = False,
+    report_settings: str = "",
 ) -> RunSummary:
     """Ingest the source, write the year's report bundle and publish it to object storage.
 
@@ -199,14 +213,20 @@ def monthly_report(
         out: Folder for the bundle; empty = var/bundles/<year>/<run_id>.
         compare_to: Bundle folder changes.json compares with; empty = the run latest.json
             names before this one is published (none when not uploading).
+        allow_empty: Write and publish a year with no signed agreement (off: such a run
+            fails, publishes nothing and leaves latest.json where it was).
+        report_settings: TOML file over templates/report.toml (document number, date,
+            meeting, contact); empty = PRM_REPORT_SETTINGS, else the repository's.
     """
     year = check_year(year or default_report_year())
-    settings = get_settings()
+    settings = get_settings(report_settings=report_settings)
     source = source or settings.source
+    options = pipeline.ReportOptions(settings.report_settings, allow_empty)
+    options.document(year)  # a bad settings file fails now, not after ingesting
     resources = prepare(upload, bucket, prefix, endpoint_url, db_url)
     get_run_logger().info("monthly report %d from %s (upload: %s)", year, source, upload)
     progress = Progress(f"monthly-report {year}: ingest, report, publish")
-    steps = flow_steps(resources, db_url)
+    steps = flow_steps(resources, db_url, options)
     data = monthly.ingest_unless_unchanged(steps, source, force)
     progress.update(50)
     summary = monthly.report_and_publish(

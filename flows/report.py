@@ -14,8 +14,10 @@ from sqlalchemy import Engine
 from flows.ingest import log_progress
 from flows.retrying import IO_RETRIES
 from tasks import pipeline
+from tasks.checks import check_not_empty
 from tasks.config import build_resources, get_settings
 from tasks.report.changes import PreviousRun
+from tasks.report.document_settings import DocumentSettings
 from tasks.runs import default_report_year, new_run_id
 from tasks.storage.client import ObjectStore
 from tasks.storage.previous import load_previous
@@ -42,10 +44,14 @@ def previous_run(location: str, store: ObjectStore) -> PreviousRun:
 
 @task(name="write-bundle", cache_policy=NO_CACHE)
 def write(
-    out_dir: Path, data: pipeline.ReportData, parameters: dict, previous: PreviousRun | None
+    out_dir: Path,
+    data: pipeline.ReportData,
+    parameters: dict,
+    previous: PreviousRun | None,
+    document: DocumentSettings,
 ) -> Path:
     """Write charts, documents, tables, metrics.json, changes.json and manifest.json."""
-    pipeline.write_report(out_dir, data, parameters, log_progress, previous)
+    pipeline.write_report(out_dir, data, parameters, log_progress, previous, document)
     get_run_logger().info("bundle written to %s", out_dir)
     return out_dir
 
@@ -60,20 +66,28 @@ def report(
     source: str | None = None,
     compare_to: str | None = None,
     endpoint_url: str = "",
+    allow_empty: bool = False,
+    report_settings: str = "",
 ) -> pipeline.ReportResult:
     """Write the report bundle of `year` (default: the year of the month that just ended).
 
     `compare_to`: the bundle folder or s3:// run folder changes.json compares with (read
-    through `endpoint_url`, empty = PRM_S3_ENDPOINT_URL); None = no earlier run.
+    through `endpoint_url`, empty = PRM_S3_ENDPOINT_URL); None = no earlier run. A year
+    without signed agreements fails the run (nothing written) unless `allow_empty`;
+    `report_settings`: a TOML file over templates/report.toml (empty = PRM_REPORT_SETTINGS).
     """
-    settings = get_settings(database_url=db_url, s3_endpoint_url=endpoint_url)
+    settings = get_settings(
+        database_url=db_url, s3_endpoint_url=endpoint_url, report_settings=report_settings
+    )
     resources = build_resources(settings)
     year = year or default_report_year()
+    document = pipeline.ReportOptions(settings.report_settings).document(year)
     data = aggregate(resources.engine, year, ingestion_id)
+    check_not_empty(data.metrics, allow_empty)
     run_id = run_id or new_run_id(data.input_fingerprint)
     out_dir = Path(out) if out else pipeline.bundle_dir(resources.data_dir, year, run_id)
     previous = previous_run(compare_to, resources.store) if compare_to else None
-    parameters = pipeline.bundle_parameters(resources.engine, data, run_id, source)
-    write(out_dir, data, parameters, previous)
+    parameters = pipeline.bundle_parameters(resources.engine, data, run_id, source, document)
+    write(out_dir, data, parameters, previous, document)
     changes = pipeline.read_changes(out_dir)
     return pipeline.ReportResult(out_dir.resolve(), run_id, year, data.metrics, changes)

@@ -18,6 +18,7 @@ from tasks.storage import keys as s3keys
 if TYPE_CHECKING:  # the cheap checks run before SQLAlchemy and boto3 are imported
     from sqlalchemy import Engine
 
+    from models.metrics import Metrics
     from tasks.storage.client import ObjectStore
 
 FIRST_YEAR = 2000  # the register holds nothing older
@@ -101,3 +102,13 @@ def check_database(engine: "Engine") -> None:
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", exc)).split())[:200]
         raise PrmError(f"database {shown} refused the connection ({reason}): {fix}") from None
+
+
+def check_not_empty(metrics: "Metrics", allow_empty: bool) -> None:
+    """A report of a year with no signed agreement is refused (it would be all zeros), unless
+    asked for: nothing is then written or published and `latest.json` stays where it was."""
+    if metrics.agreements.signed == 0 and not allow_empty:
+        raise PrmError(
+            f"no agreement signed in {metrics.year} in the database: the report would be empty, "
+            "so none was written or published (--allow-empty / allow_empty writes it anyway)"
+        )

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     link_hours: int = Field(
         default=24, ge=1, le=168, description="how long the run's presigned report link lasts"
     )
+    report_settings: Path | None = Field(
+        default=None, description="TOML file over tasks/report/templates/report.toml"
+    )
 
     def db_url(self) -> str:
         """The database URL: PRM_DATABASE_URL, else an SQLite file in the data folder."""

@@ -25,6 +25,7 @@ from tasks import pipeline
 from tasks.ingest.load import IngestResult
 from tasks.ingest.read import source_fingerprint
 from tasks.ingest.sources import open_source
+from tasks.report.document_settings import DocumentSettings
 from tasks.runs import code_version
 from tasks.storage.client import ObjectStore
 from tasks.storage.previous import load_previous, previous_location
@@ -98,17 +99,24 @@ def unchanged_ingestion(engine: Engine, input_fingerprint: str) -> int | None:
 
 
 def published_run(
-    store: ObjectStore, year: int, input_fingerprint: str, ingestion_id: int
+    store: ObjectStore,
+    year: int,
+    input_fingerprint: str,
+    ingestion_id: int,
+    document: DocumentSettings | None = None,
 ) -> PublishedRun | None:
-    """The published run of `year` if it was made from this fingerprint, ingestion and code."""
+    """The published run of `year` if it was made from this fingerprint, ingestion and code
+    (and with these document settings, when given: a changed contact or date is a new run)."""
     found = read_published(store, year)
     if found is None:
         return None
     made = found.manifest
+    parameters = made.get("parameters") or {}
     same = (
         made.get("input_fingerprint") == input_fingerprint
         and made.get("code_version") == code_version()
-        and (made.get("parameters") or {}).get("ingestion_id") == ingestion_id
+        and parameters.get("ingestion_id") == ingestion_id
+        and (document is None or parameters.get("document") == document.model_dump(mode="json"))
     )
     if not same:
         return None
@@ -128,7 +136,11 @@ def published_run(
 
 
 def plain_steps(
-    engine: Engine, store: ObjectStore, data_dir: Path, progress: pipeline.Progress
+    engine: Engine,
+    store: ObjectStore,
+    data_dir: Path,
+    progress: pipeline.Progress,
+    options: pipeline.ReportOptions = pipeline.ReportOptions(),
 ) -> Steps:
     """The steps as plain functions over these resources (no orchestrator)."""
 
@@ -136,13 +148,17 @@ def plain_steps(
         return pipeline.build_report(
             engine, year, out, data_dir=data_dir, ingestion_id=ingestion_id, source=source,
             progress=progress, previous=load_previous(compare_to, store) if compare_to else None,
+            options=options,
         )  # fmt: skip
+
+    def earlier(year: int, fingerprint: str, ingestion_id: int) -> PublishedRun | None:
+        return published_run(store, year, fingerprint, ingestion_id, options.document(year))
 
     return Steps(
         fingerprint=lambda source: source_fingerprint(open_source(source, store)),
         unchanged_ingestion=lambda fp: unchanged_ingestion(engine, fp),
         ingest=lambda source: pipeline.ingest_source(open_source(source, store), engine, progress),
-        published_run=lambda year, fp, ingestion: published_run(store, year, fp, ingestion),
+        published_run=earlier,
         previous_location=lambda year: previous_location(store, year),
         report=report,
         publish=lambda bundle, year, run_id: pipeline.publish(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from models.codes import ENTITIES
 from models.metrics import Metrics
+from tasks.checks import check_not_empty
 from tasks.errors import StorageError
 from tasks.ingest.load import IngestResult, known_keys, load
 from tasks.ingest.read import RawRecords, input_files, read_source
@@ -30,6 +31,7 @@ from tasks.report.aggregate import (
 )
 from tasks.report.bundle import write_bundle
 from tasks.report.changes import CHANGES_NAME, PreviousRun
+from tasks.report.document_settings import DocumentSettings, load_document_settings
 from tasks.runs import code_version, new_run_id
 from tasks.storage.client import ObjectStore
 from tasks.storage.index import update_index
@@ -135,16 +137,37 @@ def aggregate(engine: Engine, year: int, ingestion_id: int | None) -> ReportData
         )
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """How a year's report is written: a TOML file with the document's own settings (over
+    templates/report.toml; None = the repository's), and whether a year without agreements
+    is written at all."""
+
+    report_settings: Path | None = None
+    allow_empty: bool = False
+
+    def document(self, year: int) -> DocumentSettings:
+        """The TDAG document's settings for `year` (one clear error for a bad file)."""
+        return load_document_settings(year, self.report_settings)
+
+
 def bundle_parameters(
-    engine: Engine, data: ReportData, run_id: str, source: str | None
+    engine: Engine,
+    data: ReportData,
+    run_id: str,
+    source: str | None,
+    document: DocumentSettings | None = None,
 ) -> dict[str, object]:
-    """The run's parameters as manifest.json records them (the database by kind only)."""
+    """The run's parameters as manifest.json records them (the database by kind only), with
+    the document settings the TDAG documents were written with."""
+    document = document or load_document_settings(data.metrics.year)
     return {
         "year": data.metrics.year,
         "source": source,
         "database": engine.dialect.name,
         "run_id": run_id,
         "ingestion_id": data.metrics.data_quality.ingestion_id,
+        "document": document.model_dump(mode="json"),
     }
 
 
@@ -154,9 +177,10 @@ def write_report(
     parameters: dict,
     progress: Progress = no_progress,
     previous: PreviousRun | None = None,
+    document: DocumentSettings | None = None,
 ) -> Path:
     """Write charts, documents, tables, metrics.json, changes.json (since `previous`) and
-    manifest.json into `out_dir`."""
+    manifest.json into `out_dir` (`document`: None = templates/report.toml's settings)."""
     counts = {"charts": 0, "documents": 0}
 
     def on_file(path: str) -> None:
@@ -174,6 +198,7 @@ def write_report(
         code_version=code_version(),
         on_file=on_file,
         previous=previous,
+        document=document,
     )
 
 
@@ -197,13 +222,22 @@ def build_report(
     source: str | None = None,
     progress: Progress = no_progress,
     previous: PreviousRun | None = None,
+    options: ReportOptions = ReportOptions(),
 ) -> ReportResult:
     """Aggregate `year` and write its bundle into `out_dir` (default: under `data_dir`),
-    with what changed since `previous` (the run compared with; None = no earlier run)."""
+    with what changed since `previous` (the run compared with; None = no earlier run).
+
+    Raises:
+        PrmError: the document settings are invalid, or the year has no signed agreement
+            and `options.allow_empty` is off (nothing is written then).
+    """
+    document = options.document(year)
     data = aggregate(engine, year, ingestion_id)
+    check_not_empty(data.metrics, options.allow_empty)
     run_id = new_run_id(data.input_fingerprint)
     out = out_dir or bundle_dir(data_dir, year, run_id)
-    write_report(out, data, bundle_parameters(engine, data, run_id, source), progress, previous)
+    parameters = bundle_parameters(engine, data, run_id, source, document)
+    write_report(out, data, parameters, progress, previous, document)
     return ReportResult(out.resolve(), run_id, year, data.metrics, read_changes(out))
 
 

@@ -129,8 +129,18 @@ def ingest_case(backend: str, n: int, work: Path) -> list[dict]:
         ratios.append(ingest[-1] / plain[-1])
     extra = {"repeats": INGEST_REPEATS, "ratio": round(statistics.median(ratios), 2)}
     stages = [
-        Stage("plain csv load (SQLite)", statistics.median(plain), 0.0, {"each": plain}),
-        Stage("ingest", statistics.median(ingest), 0.0, extra | {"each": ingest}),
+        Stage(
+            "plain csv load (SQLite)",
+            statistics.median(plain),
+            0.0,
+            {"each": [round(s, 4) for s in plain]},
+        ),
+        Stage(
+            "ingest",
+            statistics.median(ingest),
+            0.0,
+            extra | {"each": [round(s, 4) for s in ingest]},
+        ),
     ]
     return [_record(backend, n, s) for s in stages]
 

@@ -123,7 +123,31 @@ def target_lines(records: list[dict]) -> list[str]:
         if load and naive:
             ratio = naive["seconds"] / load["seconds"]
             lines.append(f"{backend:10} {'load >= 20x naive':28} {ratio:8.1f}x  {_ok(ratio >= 20)}")
+        ingest = get("ingest")
+        if ingest:
+            ratio = ingest["ratio"]
+            what = "ingest <= 3x plain csv load"
+            lines.append(f"{backend:10} {what:28} {ratio:8.2f}x  {_ok(ratio <= 3)}")
     return lines
+
+
+def ingest_table(records: list[dict]) -> pd.DataFrame:
+    """Ingestion (read, validate, load) against the plain csv + executemany load of the same
+    files into SQLite, medians of alternated repeats and the median of their ratios."""
+    ingest = [r for r in records if r["stage"] == "ingest"]
+    plain = {(r["backend"], r["n"]): r for r in records if r["stage"].startswith("plain csv")}
+    rows = [
+        {
+            "backend": r["backend"],
+            "n": r["n"],
+            "ingest": r["seconds"],
+            "plain csv (SQLite)": plain[(r["backend"], r["n"])]["seconds"],
+            "ingest / plain": r["ratio"],
+        }
+        for r in ingest
+        if (r["backend"], r["n"]) in plain
+    ]
+    return pd.DataFrame(rows).set_index(["backend", "n"]) if rows else pd.DataFrame()
 
 
 def _ok(met: bool) -> str:
@@ -142,6 +166,10 @@ def print_report(results: dict) -> None:
     if not baselines.empty:
         print("\nloading: prm vs raw driver vs naive ORM (commit per row: scaled from a subset):")
         print(baselines.round(2).to_string())
+    ingest = ingest_table(records)
+    if not ingest.empty:
+        print("\ningestion vs the plain csv reader + executemany into SQLite (medians, same runs):")
+        print(ingest.round(2).to_string())
     lines = target_lines(records)
     if lines:
         print(f"\ntargets at N = {TARGET_N:,}:")

@@ -81,6 +81,7 @@ def run(sizes: list[int], backends: list[str], baselines: bool, prefect: bool) -
                     records += _case("pipeline", backend, n, env, work)
                     if baselines:
                         records += _case("baselines", backend, n, env, work)
+                        records += _case("ingest", backend, n, env, work)
         if prefect:
             print(f"  prefect   sqlite     n={min(sizes):>9,}  (temporary and running server)")
             records += measure_prefect(min(sizes), work)

@@ -30,6 +30,8 @@ EDGE_CASES = {
     "header only": HEADER,
     "empty cells": HEADER + "C1,,,,\n,A1,ITU,,\n",
     "lone carriage returns": HEADER.replace("\n", "\r") + "C1,A1,ITU,1,EUR\r",
+    "stray quotes": HEADER + 'C1,a"b,ITU,1,EUR\n"C2"x,A1,ITU,1,EUR\n "C3",A1,ITU,1,EUR\n',
+    "unnamed column": "contribution_id,,agreement_id,source,amount,currency\nC1,x,A1,ITU,1,EUR\n",
 }
 READ_BY_PANDAS = {"short row"}  # pyarrow refuses a row with a missing field
 

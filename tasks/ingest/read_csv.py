@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 # The text dtype of ingested cells: Arrow memory, pandas' missing value NaN. Named here so
-# the project's other frames keep pandas' default string storage (see tasks/__init__.py).
+# the project's other frames keep pandas' default string storage (see tasks/frames.py).
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 

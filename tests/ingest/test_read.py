@@ -94,3 +94,11 @@ def test_bom_and_workbook_read_alike(tmp_path):
     pd.testing.assert_frame_equal(from_csv[columns], from_xlsx[columns])
     assert from_csv["source"].tolist() == ["PARTNER", "itu"]
     assert from_xlsx["_row"].tolist() == [2, 3]
+
+
+def test_only_ingested_cells_are_arrow_text():
+    """pyarrow's presence leaves the project's other string columns on Python storage."""
+    import tasks.report  # noqa: F401  (the packages that make frames set it on import)
+
+    assert pd.Series(["a"]).dtype.storage == "python"
+    assert TEXT.storage == "pyarrow"

@@ -39,13 +39,21 @@ def _plain(text: str) -> bool:
 
 
 def _pandas_parse(text: str) -> pd.DataFrame:
-    return pd.read_csv(
+    frame = pd.read_csv(
         io.StringIO(text),
         dtype=str,
         keep_default_na=False,
         skip_blank_lines=False,
         skipinitialspace=False,
     )
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the extra leading fields of a first row longer than the header as the
+        # index (every column shifted); refused as a longer later row is, not guessed at
+        header = len(frame.columns)
+        raise pd.errors.ParserError(
+            f"row 1 has {header + frame.index.nlevels} fields, the header {header}"
+        )
+    return frame
 
 
 def _arrow_parse(text: str) -> pd.DataFrame:

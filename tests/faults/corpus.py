@@ -146,6 +146,21 @@ def cases() -> list[Case]:
             {"partners.csv": PARTNERS + f"P9,{'x' * HUGE},GOVERNMENT,,\n"},
             rejected=[("partners", 1, "name", "invalid_value")],
         ),
+        Case(
+            "extra_field_on_every_row",
+            {"contributions.csv": CONTRIBUTIONS + "C9,A1,ITU,5,USD,x\nC8,A1,ITU,6,USD,y\n"},
+            failed="row 1 has 6 fields, the header 5",
+        ),
+        Case(
+            "two_extra_fields_on_every_row",
+            {"partners.csv": PARTNERS + "P9,Nine,GOVERNMENT,,,x,y\nP8,Eight,ACADEMIA,,,x,y\n"},
+            failed="row 1 has 7 fields, the header 5",
+        ),
+        Case(
+            "trailing_comma_on_every_row",
+            {"agreements.csv": AGREEMENTS + "A9,P1,t,2024-01-01,AFR,MULTI,,\n"},
+            failed="row 1 has 8 fields, the header 7",
+        ),
         Case("not_utf8", {"partners.csv": b"partner_id,name\n\xff\xfe\x00"}, failed="not UTF-8"),
         Case(
             "truncated_workbook",

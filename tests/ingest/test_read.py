@@ -74,6 +74,23 @@ def test_unreadable_csv_fails_with_the_file_named(tmp_path, text):
         read_source(open_source(str(tmp_path)))
 
 
+@pytest.mark.parametrize(
+    ("extra", "fields"), [(",x", 6), (",x,y", 7), (",", 6)], ids=["one", "two", "empty"]
+)
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "pandas"])
+def test_extra_fields_on_every_row_fail_the_file(tmp_path, extra, fields, arrow):
+    """pandas would make the extra leading fields an index: the file fails, naming the row."""
+    text = HEADER + f"C1,A1,ITU,1,EUR{extra}\nC2,A1,ITU,2,EUR{extra}\n"
+    expected = (
+        rf"contributions\.csv: not a readable CSV \(row 1 has {fields} fields, the header 5\)"
+    )
+    if not arrow:
+        text = text.replace("ITU", "IT\0U")  # a NUL character: pandas' parser from the start
+    (tmp_path / "contributions.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError, match=expected):
+        read_source(open_source(str(tmp_path)))
+
+
 def test_bom_and_workbook_read_alike(tmp_path):
     """A CSV with a BOM and a workbook sheet of the same rows give the same text."""
     rows = [["C1", "A1", "PARTNER", "1,000.50", "EUR"], ["C2", "A1", " itu ", "7", "usd"]]

@@ -5,6 +5,7 @@ left as it was. Never a database error naming no file or row; never unbounded me
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,22 +75,37 @@ def registered(db_url, tmp_path) -> str:
     return db_url
 
 
+@pytest.fixture(scope="module")
+def read_apart(tmp_path_factory) -> Callable[[str], dict]:
+    """`read_in_child` of a case's drop, once per module: what its tests then compare to."""
+    reads: dict[str, dict] = {}
+
+    def read(name: str) -> dict:
+        if name not in reads:
+            reads[name] = read_in_child(
+                write(tmp_path_factory.mktemp(name) / "drop", CASES[name].files)
+            )
+        return reads[name]
+
+    return read
+
+
 @pytest.mark.parametrize("name", [case.name for case in cases() if case.peak_mb])
-def test_reading_stays_within_its_memory_bound(tmp_path, name):
+def test_reading_stays_within_its_memory_bound(read_apart, name):
     case = CASES[name]
-    read = read_in_child(write(tmp_path / "drop", case.files))
+    read = read_apart(name)
     assert read["peak_mb"] <= case.peak_mb
     assert sum(read["rows"].values()) == len(case.rejected) + sum(case.loaded.values())
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_fault_case(registered, tmp_path, name):
+def test_fault_case(registered, read_apart, tmp_path, name):
     case: Case = CASES[name]
     db_url = registered
     before = snapshot(db_url)
     source = write(tmp_path / "drop", case.files)
     if case.peak_mb:  # measured apart first: a regression must not exhaust this process
-        assert read_in_child(source)["peak_mb"] <= case.peak_mb
+        assert read_apart(name)["peak_mb"] <= case.peak_mb
     if case.failed:
         with pytest.raises(SourceError) as error:
             ingest(source, db_url)

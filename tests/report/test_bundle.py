@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -113,6 +114,12 @@ def seed_bundle(tmp_path_factory) -> Path:
     return _write(tmp_path_factory.mktemp("bundle"))
 
 
+@pytest.fixture
+def written(seed_bundle, tmp_path) -> Path:
+    """A copy of the seed's bundle for a test that changes it (what writing it gives)."""
+    return Path(shutil.copytree(seed_bundle, tmp_path / "b"))
+
+
 def test_bundle_layout_and_manifest(seed_bundle):
     bundle = seed_bundle
     manifest = _manifest(bundle)
@@ -159,8 +166,8 @@ def test_same_inputs_same_checksums(seed_bundle, tmp_path):
     assert first == second
 
 
-def test_rewrite_clears_stale_files_but_not_foreign_ones(tmp_path):
-    bundle = _write(tmp_path / "b")
+def test_rewrite_clears_stale_files_but_not_foreign_ones(written):
+    bundle = written
     (bundle / "charts/old_chart.png").write_bytes(b"x")
     (bundle / "tables/old_table.csv").write_text("x")
     (bundle / "charts/.prm-tmp-crash").write_bytes(b"x")
@@ -174,8 +181,8 @@ def test_rewrite_clears_stale_files_but_not_foreign_ones(tmp_path):
     assert verify_manifest(bundle) == []
 
 
-def test_verify_manifest_finds_problems(tmp_path):
-    bundle = _write(tmp_path / "b")
+def test_verify_manifest_finds_problems(written):
+    bundle = written
     (bundle / "report.md").write_text("tampered")
     (bundle / "charts/trend.svg").unlink()
     problems = verify_manifest(bundle)
@@ -189,13 +196,13 @@ def test_verify_manifest_finds_problems(tmp_path):
     assert verify_manifest(bundle) == ["manifest.json: missing (the bundle is incomplete)"]
 
 
-def test_failed_write_leaves_no_manifest(tmp_path, monkeypatch):
-    bundle = _write(tmp_path / "b")
+def test_failed_write_leaves_no_manifest(written, monkeypatch):
+    bundle = written
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("tasks.report.bundle.render_html", boom)
+    monkeypatch.setattr("tasks.report.bundle.build_charts", boom)
     with pytest.raises(RuntimeError):
         _write(bundle)
     assert not (bundle / MANIFEST).exists()

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.cli_modes import use_prefect
-from tests.flows.test_flows import write_tiny_source
+from tests.flows.helpers import write_tiny_source
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE = str(PROJECT / "data" / "sample")

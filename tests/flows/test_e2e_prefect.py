@@ -6,14 +6,10 @@ bundle in the S3 server, the run's artifacts, the cron schedule and the paramete
 """
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,58 +19,19 @@ from typer.testing import CliRunner
 
 from tasks.runs import default_report_year
 from tasks.storage import keys as s3keys
-from tests.flows.test_flows import TINY_2024, write_tiny_source
+from tests.flows.helpers import TINY_2024, write_tiny_source
+from tests.flows.processes import (
+    FINAL,
+    free_port,
+    healthy,
+    prefect_env,
+    run_like_the_ui,
+    stop,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prefect_env(home: Path, api_url: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment for a Prefect process of this test: own home, no analytics."""
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    env.pop("PREFECT_API_URL", None)
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    return env | extra
-
-
-def stop(process: subprocess.Popen, signals: int = 1, wait: float = 20) -> None:
-    """Send SIGINT `signals` times (a worker ignores the first), then kill if still running."""
-    for _ in range(signals):
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            time.sleep(1)
-    try:
-        process.wait(wait)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
-def wait_until(check, timeout: float, what: str, every: float = 0.5):
-    """Call `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def healthy(api_url: str) -> bool:
-    """Whether the Prefect API answers its health check."""
-    try:
-        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -144,17 +101,6 @@ def deploy_with_prm(api_url: str, home: Path, monkeypatch) -> None:
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         result = CliRunner().invoke(app, ["deploy"])
     assert result.exit_code == 0, result.output
-
-
-def run_like_the_ui(api: httpx.Client, deployment_id: str, parameters: dict) -> str:
-    """Create a flow run of the deployment as the UI's Run > Custom run does; its id."""
-    body = {
-        "parameters": parameters,
-        "state": {"type": "SCHEDULED", "message": "Run from the Prefect UI"},
-    }
-    response = api.post(f"/deployments/{deployment_id}/create_flow_run", json=body)
-    response.raise_for_status()
-    return response.json()["id"]
 
 
 def check_deployment(deployment: dict) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.monthly import monthly_report
 from tasks.storage import keys as s3keys
-from tests.flows.test_flows import latest_pointer, write_tiny_source
+from tests.flows.helpers import latest_pointer, write_tiny_source
 
 EMPTY = "no agreement signed in 2023 in the database: the report would be empty"
 

@@ -19,6 +19,16 @@ import yaml
 
 from flows.alerts import ALERT_AUTOMATION, ZOMBIE_AUTOMATION
 from tests.conftest import PG_ADMIN_DSN
+from tests.flows.helpers import write_tiny_source
+from tests.flows.processes import (
+    FINAL,
+    free_port,
+    healthy,
+    prefect_env,
+    run_like_the_ui,
+    stop,
+    wait_until,
+)
 from tests.flows.team_stack import (
     PREFECT,
     PRM,
@@ -34,16 +44,6 @@ from tests.flows.team_stack import (
     parent_of,
     run_prm,
 )
-from tests.flows.test_e2e_prefect import (
-    FINAL,
-    free_port,
-    healthy,
-    prefect_env,
-    run_like_the_ui,
-    stop,
-    wait_until,
-)
-from tests.flows.test_flows import write_tiny_source
 
 pytestmark = pytest.mark.e2e
 BIG_CONTRIBUTIONS = 200_000

@@ -18,7 +18,7 @@ from tasks.ingest.load_postgres import foreign_keys
 from tasks.ingest.read import read_source
 from tasks.ingest.sources import open_source
 from tasks.ingest.validate import validate
-from tests.ingest.test_load import CONTRIBUTIONS, base_source, rows
+from tests.ingest.helpers import CONTRIBUTIONS, base_source, rows
 
 CHECKED_TABLES = ("agreement", "contribution", "rejection")
 ALL_ROWS, NO_ROWS = 1, 10**9  # bulk_min_rows: every table is large / none is

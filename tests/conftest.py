@@ -72,6 +72,14 @@ def _reset_postgres(url: str) -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
+@pytest.fixture
+def empty_pg_database(pg_database) -> str:
+    """The session's PostgreSQL database with an empty schema: whatever earlier tests left
+    there (rows with explicit ids that the sequences never saw) cannot collide."""
+    _reset_postgres(pg_database)
+    return pg_database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> str:
     """An empty database with prm's schema, on SQLite and on PostgreSQL."""

@@ -82,11 +82,8 @@ def seed_metrics(request, tmp_path):
 
 
 @pytest.fixture
-def db_url_pg(pg_database):
-    from tests.conftest import _reset_postgres
-
-    _reset_postgres(pg_database)
-    return pg_database
+def db_url_pg(empty_pg_database):
+    return empty_pg_database
 
 
 def millions(usd: float, decimals: int) -> float:

@@ -62,7 +62,7 @@ def test_in_process_commands_never_import_prefect(tmp_path):
 
 @pytest.mark.integration
 def test_run_with_prefect_keeps_the_db_password_off_the_api(
-    prefect_api, pg_database, tmp_path, monkeypatch
+    prefect_api, empty_pg_database, tmp_path, monkeypatch
 ):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
@@ -73,7 +73,7 @@ def test_run_with_prefect_keeps_the_db_password_off_the_api(
         LogFilterFlowRunId,
     )
 
-    db = pg_database.replace("postgres@", f"postgres:{PASSWORD}@", 1)
+    db = empty_pg_database.replace("postgres@", f"postgres:{PASSWORD}@", 1)
     source = str(write_tiny_source(tmp_path / "src"))
     out = tmp_path / "bundle"
     result = prm(

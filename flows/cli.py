@@ -14,7 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.cli_modes import IN_PROCESS, Checks, prepare, report_options, run_flow, use_prefect
+from flows.cli_modes import (
+    IN_PROCESS,
+    Checks,
+    loading_libraries,
+    prepare,
+    report_options,
+    run_flow,
+    use_prefect,
+)
 from flows.cli_options import (
     AllowEmpty,
     Bucket,
@@ -117,7 +125,9 @@ def ingest(
     """Ingest a folder or S3 prefix of partner-register exports."""
     with one_line_errors():
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
-        resources = prepare(settings, Checks(source=source))
+        with loading_libraries():
+            resources = prepare(settings, Checks(source=source))
+            from tasks.pipeline import ingest_source
         if use_prefect(prefect):
             from flows.ingest import ingest as ingest_flow
 
@@ -128,7 +138,6 @@ def ingest(
         else:
             from flows.cli_progress import progress_display
             from tasks.ingest.sources import open_source
-            from tasks.pipeline import ingest_source
 
             with progress_display(out) as progress:
                 opened = open_source(source, resources.store)
@@ -155,16 +164,17 @@ def report(
     report_settings: ReportSettings = None,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
-    from tasks.pipeline import build_report, publish
-    from tasks.storage.previous import compared_location, load_previous
-
     with one_line_errors():
         settings = get_settings(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
             report_settings=report_settings,
         )  # fmt: skip
-        resources = prepare(settings, Checks(year=year, upload=not no_upload))
-        written_as = report_options(settings, year, allow_empty)
+        with loading_libraries():
+            resources = prepare(settings, Checks(year=year, upload=not no_upload))
+            written_as = report_options(settings, year, allow_empty)
+            from tasks.pipeline import build_report, publish
+            from tasks.storage.previous import compared_location, load_previous
+
         store = resources.store
         location = compared_location(store, year, compared_folder(compare_to), not no_upload)
         if use_prefect(prefect):
@@ -217,8 +227,10 @@ def run(
         flows = use_prefect(prefect)
         compared = compared_folder(compare_to)
         checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
-        resources = prepare(settings, checks)
-        written_as = report_options(settings, year, allow_empty)
+        with loading_libraries():
+            resources = prepare(settings, checks)
+            written_as = report_options(settings, year, allow_empty)
+            from tasks import monthly  # noqa: F401  (loaded with the others: run_in_process)
         if flows:
             from flows.monthly import monthly_report
 

@@ -9,6 +9,7 @@ Before any work, the command checks what it will use (`tasks.checks`), then buil
 resources once and brings the schema up to date once.
 """
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +57,30 @@ class Checks:
     upload: bool = False
     database: bool = True
     upgrade: bool = True  # off when the flow run brings the schema up to date itself
+
+
+@contextmanager
+def loading_libraries() -> Iterator[None]:
+    """No garbage collection while a command loads its libraries; then what they loaded is
+    frozen (`gc.freeze`), out of every later collection's way.
+
+    Loading pandas, matplotlib, SQLAlchemy, reportlab, python-docx and the rest creates some
+    300 k objects that live as long as the process. Collected as they come, they made the
+    collector traverse them in several full collections during the imports and again in
+    every full collection of the work: about 1.5 of the 5.3 CPU seconds of `prm run` on the
+    sample (docs/benchmarks.md). One collection before the freeze keeps garbage made while
+    loading out of the permanent generation. Only the `prm` process does this: library code
+    and long-running processes (worker, serve, flow runs) keep Python's defaults.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def prepare(settings: Settings, checks: Checks) -> Resources:

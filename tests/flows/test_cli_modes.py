@@ -6,6 +6,7 @@ the flow runs' stored parameters nor their logs. An s3:// source is read through
 own endpoint (`--endpoint-url` wins over the environment) in both modes.
 """
 
+import gc
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.cli_modes import use_prefect
+from flows.cli_modes import loading_libraries, use_prefect
 from tests.flows.helpers import write_tiny_source
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,22 @@ def test_mode_follows_the_flag_and_prefect_api_url(monkeypatch):
     assert not use_prefect(False) and use_prefect(True)
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
     assert use_prefect(False)
+
+
+def test_loading_libraries_pauses_the_collector_then_freezes_what_was_loaded():
+    try:
+        frozen_before = gc.get_freeze_count()
+        with loading_libraries():
+            assert not gc.isenabled()
+            loaded = [[index] for index in range(1000)]  # tracked containers, as imports make
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen_before + len(loaded)
+        gc.disable()  # a caller that had it off keeps it off, even when the block fails
+        with pytest.raises(RuntimeError), loading_libraries():
+            raise RuntimeError("check failed")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()  # the rest of the test session collects as usual
 
 
 def prm_process(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:

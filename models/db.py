@@ -5,13 +5,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision (models/migrations/versions/). A new migration changes it:
+# tests/models/test_db.py fails until it equals Alembic's head.
+HEAD = "0003"
+# Alembic's own record of the revision, declared as Alembic creates it (same name, type and
+# primary key name), so a database created by `upgrade`'s fast path is one Alembic continues.
+ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 @lru_cache(maxsize=16)
@@ -65,11 +88,57 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema of the database up to `revision` (idempotent).
 
     Called once by each entry point (a `prm` command, a deployed flow) before any stage.
+    Up to the head, Alembic is not loaded (0.1-0.2 s of a `prm run` of a few seconds) when
+    the database is already there, or empty: then the models' tables are created as they are
+    declared and the head revision is recorded, Alembic's "create_all, then stamp"
+    (tests/models/test_db.py proves that schema equal to the migrated one on both
+    databases). Any other database goes through the migrations.
     """
+    if revision in ("head", HEAD) and _at_head_or_created(engine):
+        checkpoint(engine)
+        return
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
     checkpoint(engine)
+
+
+def _at_head_or_created(engine: Engine) -> bool:
+    """True when the database is at HEAD, or was empty and now is (created in one
+    transaction that holds the database's write lock, so two processes upgrading an empty
+    database at once create it once); False when it needs Alembic."""
+    with engine.connect() as connection:
+        if _stored_revisions(connection) == [HEAD]:
+            return True
+    with engine.begin() as connection:
+        _lock_schema(connection)
+        if inspect(connection).get_table_names():  # not empty, maybe created meanwhile
+            return _stored_revisions(connection) == [HEAD]
+        from sqlmodel import SQLModel
+
+        import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+        SQLModel.metadata.create_all(connection, checkfirst=False)
+        ALEMBIC_VERSION.create(connection)
+        connection.execute(ALEMBIC_VERSION.insert().values(version_num=HEAD))
+    return True
+
+
+def _stored_revisions(connection: Connection) -> list[str] | None:
+    """The revisions in alembic_version, or None when the database has no such table."""
+    if not inspect(connection).has_table(ALEMBIC_VERSION.name):
+        return None
+    return list(connection.scalars(select(ALEMBIC_VERSION.c.version_num)))
+
+
+def _lock_schema(connection: Connection) -> None:
+    """Serialise schema creation between processes for the rest of the transaction:
+    SQLite's write lock taken at once (DDL would not start a transaction by itself), a
+    transaction-scoped advisory lock on PostgreSQL (whose DDL is transactional)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('prm schema'))")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -7,7 +7,7 @@ own database and drops it at the end; each test gets an empty, migrated schema.
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -81,13 +81,27 @@ def empty_pg_database(pg_database) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """An empty database with prm's schema, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'prm.db'}"
-    else:
+def empty_database(request, tmp_path) -> Callable[[], str]:
+    """On SQLite and on PostgreSQL: a function that gives the URL of a database without any
+    table, each call emptying it again (SQLite: a new file; PostgreSQL: the session's
+    database with its public schema dropped and created)."""
+    made = []
+
+    def empty() -> str:
+        if request.param == "sqlite":
+            made.append(tmp_path / f"empty-{len(made)}.db")
+            return f"sqlite:///{made[-1]}"
         url = request.getfixturevalue("pg_database")
         _reset_postgres(url)
+        return url
+
+    return empty
+
+
+@pytest.fixture
+def db_url(empty_database) -> str:
+    """An empty database with prm's schema, on SQLite and on PostgreSQL."""
+    url = empty_database()
     upgrade(get_engine(url))
     return url
 

@@ -7,6 +7,7 @@ DOCX/PDF leave it out). Every text goes through `escape_markdown`.
 
 import base64
 import html
+import re
 from pathlib import Path
 
 import markdown
@@ -141,6 +142,12 @@ def _markdown(
     return "\n".join(lines) + "\n"
 
 
+# A chart's image source in the Markdown converted to HTML, replaced by its data URI in the
+# HTML's <img> tags (text cannot make a tag: Markdown escapes its `<`).
+CHART_SRC = "prm-chart:"
+CHART_IMG = re.compile(r'(<img [^>]*src=")' + CHART_SRC + r'(\w+)"')
+
+
 def render_html(
     content: ReportContent,
     metrics: Metrics,
@@ -151,12 +158,17 @@ def render_html(
     missing = [name for name in CHART_NAMES if name not in chart_pngs]
     if missing:
         raise ValueError(f"render_html needs the PNG of every chart; missing: {missing}")
-    chart_src = {
+    # The PNGs go into the HTML after the conversion: Markdown's inline patterns scan every
+    # character of the text, and the four data URIs (~470 k characters at 200 dpi) made the
+    # conversion 20x slower (0.13 s against 0.006 s) for the same HTML.
+    chart_src = {name: f"{CHART_SRC}{name}" for name in CHART_NAMES}
+    text = _markdown(content, metrics, chart_src, changes_section)
+    body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
+    uris = {
         name: "data:image/png;base64," + base64.b64encode(chart_pngs[name]).decode("ascii")
         for name in CHART_NAMES
     }
-    text = _markdown(content, metrics, chart_src, changes_section)
-    body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
+    body = CHART_IMG.sub(lambda found: found[1] + uris[found[2]] + '"', body)
     title = html.escape(f"{content.title} ({content.year})")
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), undefined=StrictUndefined, autoescape=True

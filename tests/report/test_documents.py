@@ -4,6 +4,7 @@ import base64
 import html
 import re
 
+import markdown
 import pytest
 
 from models.metrics import Metrics
@@ -157,6 +158,22 @@ def test_html_is_self_contained_and_complete():
     assert "<td>Unknown agreement</td>" in page and "unknown_agreement" not in page
     assert "<td>eun-ju.kim@itu.int</td>" in page  # the contact block
     assert "@media print" in page
+
+
+def test_html_is_what_markdown_makes_of_the_text_with_the_charts_in_it():
+    """The charts' data URIs go into the HTML after the conversion (20x faster): the page
+    holds, byte for byte, what Markdown makes of the text with the data URIs in it."""
+    metrics = seed_metrics()
+    content = build_content(metrics, load_document_settings(metrics.year))
+    pngs = {name: bytes(range(256)) * 40 + name.encode() for name in CHART_NAMES}  # + and /
+    text = written.render_markdown(content, metrics, "charts")
+    for name in CHART_NAMES:
+        uri = "data:image/png;base64," + base64.b64encode(pngs[name]).decode()
+        text = text.replace(f"](charts/{name}.png)", f"]({uri})")
+    body = markdown.markdown(text, extensions=["tables", "footnotes"], output_format="html")
+    page = written.render_html(content, metrics, pngs)
+    assert body.count("<img ") == len(CHART_NAMES) and body in page
+    assert written.CHART_SRC not in page
 
 
 def test_html_needs_every_chart():

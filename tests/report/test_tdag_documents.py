@@ -182,6 +182,14 @@ def _usd(text: pd.Series) -> pd.Series:
     return text.str.replace(",", "").astype(float)
 
 
+def test_pdf_is_written_with_reportlab_s_c_helpers():
+    """Without rl-accel ReportLab falls back to Python, e.g. for the images' ASCII85 text:
+    the same bytes, 0.1-0.2 s slower for the sample's four charts."""
+    from reportlab.lib.rl_accel import asciiBase85Encode, fp_str
+
+    assert asciiBase85Encode.__module__ == fp_str.__module__ == "_rl_accel"
+
+
 def test_annex_lists_every_agreement_and_financial_partner(bundle, sample):
     metrics = sample.metrics
     agreements, partners = _annex_tables(bundle / "annex_inf1.docx")

@@ -17,12 +17,13 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from tasks.report.tables import XML_ILLEGAL_CHARACTERS
 
 CM = 567  # twentieths of a point in a centimetre
 ROWS_PER_CHUNK = 5_000
 _CLOSE = "</w:t></w:r></w:p></w:tc>"
-_NEEDS_ESCAPE = re.compile(f"[&<>]|{ILLEGAL_CHARACTERS_RE.pattern}")
+_NEEDS_ESCAPE = re.compile(f"[&<>]|{XML_ILLEGAL_CHARACTERS.pattern}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def escaped(values: Sequence | pd.Series) -> np.ndarray:
 
 
 def _escape(text: str) -> str:
-    return escape(ILLEGAL_CHARACTERS_RE.sub("", text))
+    return escape(XML_ILLEGAL_CHARACTERS.sub("", text))
 
 
 def _opener(column: Column, bold: bool) -> str:

@@ -5,6 +5,7 @@ starting with = + - @, a tab or a carriage return gets a leading single quote); 
 numbers. Money is USD, shares are fractions 0..1 (formatted as % in the workbook).
 """
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,11 @@ from models.metrics import Breakdown, Metrics
 from tasks.report.inf1 import financial_partners, with_shares
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The control characters XML 1.0 cannot hold (all but tab, newline and carriage return),
+# dropped from a cell before it goes into the workbook's or a Word document's XML. The same
+# expression as openpyxl's ILLEGAL_CHARACTERS_RE (a test checks it), without loading openpyxl
+# (0.06 s) in a run that writes with XlsxWriter and reads no .xlsx source.
+XML_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 # code column -> (its label column, the code list)
 LABELLED_CODES = {
     "partner_type": ("partner_type_label", PARTNER_TYPES),

@@ -11,9 +11,8 @@ from datetime import date, datetime
 
 import pandas as pd
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tasks.report.tables import column_values, neutralise
+from tasks.report.tables import XML_ILLEGAL_CHARACTERS, column_values, neutralise
 
 USD_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0.0%"
@@ -78,7 +77,7 @@ def _cell(value: object) -> object:
     if hasattr(value, "item"):  # numpy scalar -> Python number
         value = value.item()
     if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return neutralise(XML_ILLEGAL_CHARACTERS.sub("", value))
     return value
 
 

@@ -71,6 +71,7 @@ def test_in_process_commands_never_import_prefect(tmp_path):
     )  # fmt: skip
     assert "pandas" in imported and "boto3" in imported  # the import log is complete
     assert not [name for name in imported if name.split(".")[0] == "prefect"]
+    assert "openpyxl" not in imported  # CSV files in, XlsxWriter out: openpyxl stays unloaded
     assert run.stdout.splitlines()[-1].startswith("Mode: in-process (no Prefect")
     assert (tmp_path / "b" / "manifest.json").is_file()
     _, imported = prm_process(tmp_path, "prune", "--older-than", "90d")

@@ -15,7 +15,13 @@ from models.contract import REJECTION_COLUMNS
 from models.metrics import Metrics
 from tasks.report import workbook
 from tasks.report.bundle import MANIFEST, verify_manifest, write_bundle
-from tasks.report.tables import build_tables, csv_bytes, neutralise, write_csv
+from tasks.report.tables import (
+    XML_ILLEGAL_CHARACTERS,
+    build_tables,
+    csv_bytes,
+    neutralise,
+    write_csv,
+)
 from tasks.report.xlsx import xlsx_bytes
 from tests.fixtures_metrics import seed_agreements, seed_metrics
 
@@ -30,6 +36,15 @@ def test_neutralise():
     assert [neutralise(v) for v in NASTY] == ["'" + v for v in NASTY]
     assert neutralise("Plain - text") == "Plain - text"
     assert neutralise(-3.5) == -3.5 and neutralise(None) is None
+
+
+def test_cells_lose_what_xml_cannot_hold_as_openpyxl_says():
+    """prm's own copy of openpyxl's expression (openpyxl stays unloaded in a CSV run)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    assert XML_ILLEGAL_CHARACTERS.pattern == ILLEGAL_CHARACTERS_RE.pattern
+    every = "".join(map(chr, range(128)))
+    assert XML_ILLEGAL_CHARACTERS.sub("", every) == ILLEGAL_CHARACTERS_RE.sub("", every)
 
 
 def test_csv_neutralises_text_and_keeps_numbers(tmp_path):

@@ -65,19 +65,22 @@ def loading_libraries() -> Iterator[None]:
     frozen (`gc.freeze`), out of every later collection's way.
 
     Loading pandas, matplotlib, SQLAlchemy, reportlab, python-docx and the rest creates some
-    300 k objects that live as long as the process. Collected as they come, they made the
+    200 k objects that live as long as the process. Collected as they come, they made the
     collector traverse them in several full collections during the imports and again in
     every full collection of the work: about 1.5 of the 5.3 CPU seconds of `prm run` on the
-    sample (docs/benchmarks.md). One collection before the freeze keeps garbage made while
-    loading out of the permanent generation. Only the `prm` process does this: library code
-    and long-running processes (worker, serve, flow runs) keep Python's defaults.
+    sample (docs/benchmarks.md). The collection comes first instead, while the process is
+    small (0.02 s): garbage made before, e.g. by a test calling the CLI, is freed rather
+    than frozen; what loading itself drops (some 2 000 objects) stays, where collecting the
+    200 k to find it would cost 0.2 s. Only the `prm` commands that run the pipeline do
+    this: library code and long-running processes (worker, serve, flow runs) keep Python's
+    defaults.
     """
     enabled = gc.isenabled()
+    gc.collect()
     gc.disable()
     try:
         yield
     finally:
-        gc.collect()
         gc.freeze()
         if enabled:
             gc.enable()

@@ -135,12 +135,12 @@ def link(
     prefix: Prefix = None,
 ) -> None:
     """Print a presigned URL to one file of a published run, or to the index (--index)."""
-    from tasks.storage.retrieve import presign, presign_key
-
     with one_line_errors():
         seconds = link_seconds(expires)
         if not to_index and year is None:
             raise PrmError("give --year (or --index for the index of every run)")
+        from tasks.storage.retrieve import presign, presign_key  # boto3: after the checks
+
         store = _store(endpoint_url, bucket, prefix)
         if to_index:
             key = s3keys.index_key(store.prefix, s3keys.INDEX_HTML_NAME)

@@ -1,8 +1,11 @@
-"""The tiny source the flow and CLI tests ingest, what it gives for 2024, and the bucket's
-latest.json of a year.
+"""The tiny source the flow and CLI tests ingest, what it gives for 2024, the bucket's
+latest.json of a year, and `prm` in a process of its own with the modules it imported.
 """
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tasks.storage import keys as s3keys
@@ -53,3 +56,23 @@ def latest_pointer(store, year: int) -> dict:
         "Body"
     ]
     return json.loads(body.read())
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def prm_process(
+    tmp_path: Path, *args: str, expect: int = 0
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """`prm ARGS` in a process of its own, as a user starts it, without Prefect's settings:
+    (result, modules imported, in order). It must exit with `expect`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PRM_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(PROJECT)}
+    command = [sys.executable, "-X", "importtime", "-m", "flows.cli", *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == expect, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    imported = [
+        line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")
+    ]
+    return done, imported

@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from flows.cli import SHOW_CHARS, app
+from tests.flows.helpers import prm_process
 
 PARTNERS = "partner_id,name,partner_type\nP1,Union,GOVERNMENT\n"
 AGREEMENTS = "agreement_id,partner_id,signed_on,region,priority\nA1,P1,2024-01-05,AFR,MULTI\n"
@@ -68,3 +69,13 @@ def test_a_bad_link_duration_is_one_line_and_exit_1():
     assert result.exit_code == 1
     assert result.stderr == "prm: --expires '8d': a link can last from 1 second to 7 days\n"
     assert result.stdout == ""
+
+
+def test_a_bad_link_duration_is_refused_before_boto3_loads(tmp_path):
+    started = time.perf_counter()
+    done, imported = prm_process(tmp_path, "link", "--year", "2024", "--expires", "soon", expect=1)
+    took = time.perf_counter() - started
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert errors == [errors[0]] and errors[0].startswith("prm: --expires: ")
+    assert "typer" in imported and "boto3" not in imported and "botocore" not in imported
+    assert took < 10  # a guard against a hang, not a benchmark (about 0.5 s here)

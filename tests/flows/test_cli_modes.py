@@ -9,8 +9,6 @@ own endpoint (`--endpoint-url` wins over the environment) in both modes.
 import gc
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.cli_modes import loading_libraries, use_prefect
-from tests.flows.helpers import write_tiny_source
+from tests.flows.helpers import prm_process, write_tiny_source
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE = str(PROJECT / "data" / "sample")
@@ -50,17 +48,6 @@ def test_loading_libraries_pauses_the_collector_then_freezes_what_was_loaded():
     finally:
         gc.enable()
         gc.unfreeze()  # the rest of the test session collects as usual
-
-
-def prm_process(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
-    """`prm ARGS` in a process of its own, as a user starts it: (result, modules imported)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PRM_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(PROJECT)}
-    command = [sys.executable, "-X", "importtime", "-m", "flows.cli", *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
-    return done, imported
 
 
 def test_in_process_commands_never_import_prefect(tmp_path):

@@ -14,6 +14,9 @@ import typer
 
 from tasks.errors import PrmError
 
+# The app's own options, set by its callback before any command runs (flows/cli.py).
+options = {"verbose": False}
+
 Source = Annotated[str, typer.Option("--source", help="Folder or s3://bucket/prefix/ to read.")]
 Year = Annotated[int, typer.Option("--year", help="Report year (calendar year of signed_on).")]
 Db = Annotated[

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from flows.cli import SHOW_CHARS, app
+from flows.cli import app
+from flows.cli_pipeline import SHOW_CHARS
 from tests.flows.helpers import prm_process
 
 PARTNERS = "partner_id,name,partner_type\nP1,Union,GOVERNMENT\n"

@@ -1,0 +1,273 @@
+"""`prm ingest`, `prm report` and `prm run`: the pipeline's commands.
+
+Without PREFECT_API_URL each runs the plain pipeline in this process; with it (or
+`--prefect`) it runs the flow of the same name (flows/cli_modes.py). Plain typer command
+functions; the `prm` app registers them with `app.command("run")(run)`. Rejected rows are not a
+failure: they are listed and written to a CSV.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.cli_modes import (
+    IN_PROCESS,
+    Checks,
+    loading_libraries,
+    prepare,
+    report_options,
+    run_flow,
+    use_prefect,
+)
+from flows.cli_options import (
+    AllowEmpty,
+    Bucket,
+    CompareTo,
+    Db,
+    EndpointUrl,
+    NoUpload,
+    OutDir,
+    Prefix,
+    ReportSettings,
+    Source,
+    UsePrefect,
+    Year,
+    one_line_errors,
+    options,
+)
+from models.codes import ENTITIES, REASONS
+from tasks.config import get_settings
+from tasks.errors import PrmError
+
+# Paths, sources, names and values are the user's text: printed as they are, never read as
+# rich markup (a folder named "[x]" would fail the command after its work was done).
+out = Console(markup=False, highlight=False)
+SHOW_REJECTIONS = 20
+SHOW_CHARS = 80  # of a rejected value: the whole of it is in the --rejections CSV
+
+
+def print_ingestion(result) -> None:
+    """Read / loaded / rejected per entity, and the rejections by reason (the first ones,
+    each value cut to SHOW_CHARS, invisible characters escaped)."""
+    from tasks.ingest.parse import shown
+
+    table = Table(title=f"Ingestion {result.ingestion_id} of {result.source}")
+    for column in ("entity", "read", "loaded", "rejected"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for entity in ENTITIES:
+        table.add_row(
+            entity,
+            str(result.read[entity]),
+            str(result.loaded[entity]),
+            str(result.rejected[entity]),
+        )
+    out.print(table)
+    reasons = result.reasons()
+    if not reasons:
+        return
+    listed = ", ".join(f"{r} {reasons[r]}" for r in REASONS if r in reasons)
+    out.print(f"Rejected rows by reason: {listed}")
+    for row in result.rejections.head(SHOW_REJECTIONS).itertuples():
+        value = "" if row.value is None else f" = '{shown(row.value, SHOW_CHARS)}'"
+        where = f"{shown(row.file, SHOW_CHARS)} row {row.row}: {row.column}"
+        out.print(f"  {where}{value}: {row.reason} ({row.message})", soft_wrap=True)
+    if len(result.rejections) > SHOW_REJECTIONS:
+        out.print(f"  ... and {len(result.rejections) - SHOW_REJECTIONS} more")
+
+
+def write_rejections(result, resources, path: Path | None) -> Path:
+    """Write the ingestion's rejected rows to a CSV file and return its path.
+
+    The default name holds the database's identity and the ingestion id, so ingestions of
+    two databases never overwrite each other's file.
+    """
+    from models.db import database_label
+    from tasks.report.tables import write_csv
+
+    name = f"{database_label(resources.engine)}-ingestion-{result.ingestion_id}.csv"
+    path = path or resources.data_dir / "rejections" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(result.rejections, path)
+    return path
+
+
+def ingest(
+    source: Source,
+    db: Db = None,
+    rejections: Annotated[
+        Path | None, typer.Option("--rejections", help="CSV file for the rejected rows.")
+    ] = None,
+    endpoint_url: EndpointUrl = None,
+    prefect: UsePrefect = False,
+) -> None:
+    """Ingest a folder or S3 prefix of partner-register exports."""
+    with one_line_errors():
+        settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
+        with loading_libraries():
+            resources = prepare(settings, Checks(source=source))
+            from tasks.pipeline import ingest_source
+        if use_prefect(prefect):
+            from flows.ingest import ingest as ingest_flow
+
+            result, mode = run_flow(
+                ingest_flow, db, options["verbose"], source=source,
+                endpoint_url=endpoint_url or "",
+            )  # fmt: skip
+        else:
+            from flows.cli_progress import progress_display
+            from tasks.ingest.sources import open_source
+
+            with progress_display(out) as progress:
+                opened = open_source(source, resources.store)
+                result = ingest_source(opened, resources.engine, progress)
+            mode = IN_PROCESS
+        path = write_rejections(result, resources, rejections)  # first: nothing can stop it
+        print_ingestion(result)
+    out.print(f"Rejected rows written to {path}")
+    out.print(mode, soft_wrap=True)
+
+
+def report(
+    year: Year,
+    db: Db = None,
+    out_dir: OutDir = None,
+    no_upload: NoUpload = False,
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+    compare_to: CompareTo = None,
+    prefect: UsePrefect = False,
+    allow_empty: AllowEmpty = False,
+    report_settings: ReportSettings = None,
+) -> None:
+    """Write the report bundle of a year from the database (and publish it)."""
+    with one_line_errors():
+        settings = get_settings(
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
+            report_settings=report_settings,
+        )  # fmt: skip
+        with loading_libraries():
+            resources = prepare(settings, Checks(year=year, upload=not no_upload))
+            written_as = report_options(settings, year, allow_empty)
+            from tasks.pipeline import build_report, publish
+            from tasks.storage.previous import compared_location, load_previous
+
+        store = resources.store
+        location = compared_location(store, year, compared_folder(compare_to), not no_upload)
+        if use_prefect(prefect):
+            from flows.report import report as report_flow
+
+            written, mode = run_flow(
+                report_flow, db, options["verbose"], year=year,
+                out=str(out_dir) if out_dir else None, compare_to=location,
+                endpoint_url=endpoint_url or "", allow_empty=allow_empty,
+                report_settings=str(settings.report_settings or ""),
+            )  # fmt: skip
+        else:
+            from flows.cli_progress import progress_display
+
+            previous = load_previous(location, store) if location else None
+            with progress_display(out) as progress:
+                written = build_report(
+                    resources.engine, year, out_dir, data_dir=resources.data_dir,
+                    progress=progress, previous=previous, options=written_as,
+                )  # fmt: skip
+            mode = IN_PROCESS
+        out.print(f"Bundle written to {written.bundle_dir}")
+        if not no_upload:
+            published = publish(written.bundle_dir, year, written.run_id, resources.store)
+            out.print(f"Published to {published.uri}")
+    out.print(mode, soft_wrap=True)
+
+
+def run(
+    source: Source,
+    year: Year,
+    db: Db = None,
+    out_dir: OutDir = None,
+    no_upload: NoUpload = False,
+    endpoint_url: EndpointUrl = None,
+    bucket: Bucket = None,
+    prefix: Prefix = None,
+    compare_to: CompareTo = None,
+    prefect: UsePrefect = False,
+    allow_empty: AllowEmpty = False,
+    report_settings: ReportSettings = None,
+) -> None:
+    """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
+    with one_line_errors():
+        settings = get_settings(
+            database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
+            report_settings=report_settings,
+        )  # fmt: skip
+        flows = use_prefect(prefect)
+        compared = compared_folder(compare_to)
+        checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
+        with loading_libraries():
+            resources = prepare(settings, checks)
+            written_as = report_options(settings, year, allow_empty)
+            from tasks import monthly  # noqa: F401  (loaded with the others: run_in_process)
+        if flows:
+            from flows.monthly import monthly_report
+
+            summary, mode = run_flow(
+                monthly_report, db, options["verbose"], source=source, year=year,
+                upload=not no_upload, bucket=bucket or "", prefix=prefix or "",
+                endpoint_url=endpoint_url or "", out=str(out_dir) if out_dir else "",
+                compare_to=compared or "", allow_empty=allow_empty,
+                report_settings=str(settings.report_settings or ""),
+            )  # fmt: skip
+        else:
+            summary = run_in_process(
+                resources, source, year, not no_upload, out_dir, compared, written_as
+            )
+            mode = IN_PROCESS
+    if summary.report_reused:
+        out.print(f"Input unchanged since run {summary.run_id}: its bundle is {summary.location}")
+        if summary.bundle_dir:
+            out.print(f"Published bundle copied to {summary.bundle_dir} (nothing published)")
+    else:
+        out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
+        if summary.changes:
+            from tasks.report.changes import count_sentence
+
+            out.print(count_sentence(summary.changes), markup=False, highlight=False)
+        if summary.published:
+            out.print(f"Published to {summary.published.uri}")
+    out.print(mode, soft_wrap=True)
+
+
+def compared_folder(compare_to: Path | None) -> str | None:
+    """The `--compare-to` bundle folder as an absolute path, checked before any work."""
+    if compare_to is None:
+        return None
+    if not (compare_to / "metrics.json").is_file():
+        raise PrmError(f"{compare_to}: not a report bundle folder (no metrics.json)")
+    return str(compare_to.resolve())
+
+
+def run_in_process(
+    resources,
+    source: str,
+    year: int,
+    upload: bool,
+    out_dir: Path | None,
+    compare_to: str | None,
+    written_as,
+):
+    """The monthly run's steps as plain functions, with progress on the console
+    (`written_as`: the report's options)."""
+    from flows.cli_progress import progress_display
+    from tasks import monthly
+
+    with progress_display(out) as progress:
+        steps = monthly.plain_steps(
+            resources.engine, resources.store, resources.data_dir, progress, written_as
+        )
+        data = monthly.ingest_unless_unchanged(steps, source, force=False)
+        return monthly.report_and_publish(
+            steps, year, data, upload=upload, out=out_dir, force=False, compare_to=compare_to
+        )

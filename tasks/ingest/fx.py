@@ -9,17 +9,19 @@ instead: amount in cents A, rate x 10^8 as an integer R, USD cents = (2 A 10^8 +
 (half up), in int64 where that cannot overflow. It gives exactly `to_usd`'s result: the
 quotient has at most 26 digits before the cent's rounding, so `to_usd`'s 28-digit Decimal
 division never rounds it across a half cent. Rows outside the int64 range, or with a rate of
-more than 8 decimals (none after validation), go through `to_usd` itself.
+more than 8 decimals (none after validation), go through `to_usd` itself. The rate in force
+is found by one binary search over (currency, valid_from) keys (`rates_on`), and the results
+are Arrow decimal columns made from those integers (`tasks.ingest.decimals`).
 """
 
 from decimal import Decimal
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
 
 from models.codes import BASE_CURRENCY
-from models.tables import RATE
+from models.tables import MONEY, RATE
+from tasks.ingest import decimals
 from tasks.money import to_usd
 
 _NS = "datetime64[ns]"
@@ -27,43 +29,45 @@ RATE_SCALE = 10**RATE.scale  # rates have at most 8 decimals (the column's scale
 # (2 A RATE_SCALE + R) stays below 2**63 when R < 2**62 and A < FAST_MAX_CENTS
 MAX_FAST_RATE = 2**62
 FAST_MAX_CENTS = 2**62 // (2 * RATE_SCALE)
+# The largest USD amount the column stores, in cents (9 999 999 999 999.99 USD)
+USD_MAX_CENTS = 10**MONEY.precision - 1
 ONE = Decimal(1)
+# Days from 0001-01-01 to 9999-12-31 (every date a YYYY-MM-DD text can name), so that a
+# currency's code times this plus a day number orders rates by currency, then date.
+_FIRST_DAY = np.datetime64("0001-01-01", "D").astype(np.int64)
+_DAYS = np.datetime64("9999-12-31", "D").astype(np.int64) - _FIRST_DAY + 1
 
 
-def rates_on(currency: pd.Series, signed_on: pd.Series, rates: pd.DataFrame) -> pd.DataFrame:
-    """For each row, the rate in force on `signed_on` (NaN/NaT where there is none).
+def _keys(codes: np.ndarray, days: pd.Series) -> np.ndarray:
+    """(currency code, day) as one int64 that sorts the same way."""
+    return codes * _DAYS + (days.to_numpy(dtype="datetime64[D]").astype(np.int64) - _FIRST_DAY)
+
+
+def rates_on(currency: pd.Series, signed_on: pd.Series, rates: pd.DataFrame) -> np.ndarray:
+    """For each row, the position in `rates` of the rate in force on `signed_on`: the
+    latest `valid_from` on or before it for the row's currency; -1 where there is none.
 
     Args:
         currency: ISO code per row (upper case).
-        signed_on: signature date per row (datetime64).
-        rates: currency, valid_from (datetime64), units_per_usd (Decimal).
-    Returns:
-        A frame on the same index with units_per_usd and rate_valid_from.
+        signed_on: signature date per row (datetime64; NaT finds no rate).
+        rates: currency, valid_from (datetime64, no NaT), units_per_usd (Decimal); one row
+            per (currency, valid_from).
     """
-    left = pd.DataFrame(
-        {
-            "currency": currency.astype(object),
-            "signed_on": signed_on.astype(_NS),
-            "_order": range(len(currency)),
-        },
-        index=currency.index,
-    ).sort_values("signed_on")
-    right = rates.assign(
-        currency=rates["currency"].astype(object), valid_from=rates["valid_from"].astype(_NS)
-    ).sort_values("valid_from")
-    found = pd.merge_asof(
-        left.reset_index(),
-        right[["currency", "valid_from", "units_per_usd"]],
-        left_on="signed_on",
-        right_on="valid_from",
-        by="currency",
-        direction="backward",
-    ).set_index("index")
-    found = found.loc[currency.index]
-    return pd.DataFrame(
-        {"units_per_usd": found["units_per_usd"], "rate_valid_from": found["valid_from"]},
-        index=currency.index,
-    )
+    found = np.full(len(currency), -1, dtype=np.int64)
+    if rates.empty or currency.empty:
+        return found
+    codes, names = pd.factorize(rates["currency"].to_numpy(dtype=object))
+    row_codes = pd.Index(names).get_indexer(currency.to_numpy(dtype=object))
+    dated = (row_codes >= 0) & signed_on.notna().to_numpy(dtype=bool)
+    rate_keys = _keys(codes, rates["valid_from"])
+    order = np.argsort(rate_keys, kind="stable")
+    some_day = rates["valid_from"].iloc[0]  # in place of NaT, whose rows find nothing
+    wanted = _keys(np.where(dated, row_codes, 0), signed_on.where(dated, some_day))
+    at = np.searchsorted(rate_keys[order], wanted, side="right") - 1
+    candidate = order[np.maximum(at, 0)]
+    same_currency = (at >= 0) & (codes[candidate] == row_codes) & dated
+    found[same_currency] = candidate[same_currency]
+    return found
 
 
 def scaled_rate(units_per_usd: Decimal) -> int:
@@ -72,6 +76,25 @@ def scaled_rate(units_per_usd: Decimal) -> int:
     if scaled != scaled.to_integral_value() or not 0 < scaled < MAX_FAST_RATE:
         return 0
     return int(scaled)
+
+
+def _fast_cents(
+    amount_cents: np.ndarray, codes: np.ndarray, rates: list[Decimal]
+) -> tuple[np.ndarray, np.ndarray]:
+    """USD cents in int64 of the rows whole-number division can do (`codes`: each row's
+    position in `rates`), and the rows it cannot (0 in the cents there)."""
+    amount_cents = np.asarray(amount_cents, dtype=np.int64)
+    scaled = np.array([scaled_rate(u) for u in rates], dtype=np.int64)[codes]
+    fast = (scaled > 0) & (amount_cents >= 0) & (amount_cents < FAST_MAX_CENTS)
+    out = np.zeros(len(amount_cents), dtype=np.int64)
+    rate = scaled[fast]
+    out[fast] = (2 * RATE_SCALE * amount_cents[fast] + rate) // (2 * rate)
+    return out, np.flatnonzero(~fast)
+
+
+def _decimal_cents(amount_cents: int, units_per_usd: Decimal) -> int:
+    """`to_usd` itself, in cents."""
+    return int(to_usd(Decimal(int(amount_cents)).scaleb(-2), units_per_usd).scaleb(2))
 
 
 def usd_cents(amount_cents: np.ndarray, units_per_usd: np.ndarray) -> list[int]:
@@ -83,51 +106,59 @@ def usd_cents(amount_cents: np.ndarray, units_per_usd: np.ndarray) -> list[int]:
     Returns:
         `to_usd(amount, units_per_usd) * 100` per row, as Python ints.
     """
-    amount_cents = np.asarray(amount_cents, dtype=np.int64)
     codes, distinct = pd.factorize(np.asarray(units_per_usd, dtype=object))
-    scaled = np.array([scaled_rate(u) for u in distinct], dtype=np.int64)[codes]
-    fast = (scaled > 0) & (amount_cents >= 0) & (amount_cents < FAST_MAX_CENTS)
-    out = np.zeros(len(amount_cents), dtype=np.int64)
-    rate = scaled[fast]
-    out[fast] = (2 * RATE_SCALE * amount_cents[fast] + rate) // (2 * rate)
-    cents = out.tolist()
-    for row in np.flatnonzero(~fast).tolist():
-        amount = Decimal(int(amount_cents[row])).scaleb(-2)
-        cents[row] = int(to_usd(amount, units_per_usd[row]).scaleb(2))
+    fast, slow = _fast_cents(amount_cents, codes, list(distinct))
+    cents = fast.tolist()
+    for row in slow.tolist():
+        cents[row] = _decimal_cents(amount_cents[row], distinct[codes[row]])
     return cents
 
 
 def convert_to_usd(
     amount_cents: pd.Series, currency: pd.Series, signed_on: pd.Series, rates: pd.DataFrame
 ) -> pd.DataFrame:
-    """Rate used, its valid_from and amount in USD (Decimal, to the cent) per row.
+    """Rate used, its valid_from and amount in USD (to the cent) per row.
 
     Args:
         amount_cents: amount x 100 per row (int64; amounts have at most 2 decimals).
         currency: ISO code per row (upper case).
         signed_on: signature date per row (datetime64).
-        rates: currency, valid_from (datetime64), units_per_usd (Decimal).
+        rates: currency, valid_from (datetime64), units_per_usd (Decimal, at most the RATE
+            column's digits).
     Returns:
-        units_per_usd, rate_valid_from, amount_usd on the same index; units_per_usd and
-        amount_usd are None where no rate was found.
+        On the same index: units_per_usd and amount_usd (Arrow decimals of the RATE and
+        MONEY columns, missing where no rate was found, and amount_usd also where it is
+        over the column's largest value), rate_valid_from (NaT for USD and where no rate
+        was found), and too_large (True where amount_usd is over that largest value).
     """
+    index = currency.index
     is_usd = (currency == BASE_CURRENCY).to_numpy(dtype=bool)
-    found = rates_on(currency[~is_usd], signed_on[~is_usd], rates)
-    units = np.full(len(currency), ONE, dtype=object)
-    units[~is_usd] = found["units_per_usd"].to_numpy(dtype=object)
-    valid_from = pd.Series(pd.NaT, index=currency.index, dtype=_NS)
-    valid_from[~is_usd] = found["rate_valid_from"]
-    has_rate = is_usd.copy()
-    has_rate[~is_usd] = found["units_per_usd"].notna().to_numpy(dtype=bool)
-    units[~has_rate] = None
-    usd = np.full(len(units), None, dtype=object)
-    cents = usd_cents(amount_cents.to_numpy(dtype=np.int64)[has_rate], units[has_rate])
-    usd[has_rate] = list(map(Decimal.scaleb, map(Decimal, cents), repeat(-2)))
+    found = rates_on(currency, signed_on, rates)
+    found[is_usd] = -1
+    has_rate = is_usd | (found >= 0)
+    rate_list = [*rates["units_per_usd"].tolist(), ONE]  # USD: the last one
+    codes = np.where(is_usd, len(rate_list) - 1, found)[has_rate]
+    rate_scaled = np.array([scaled_rate(u) for u in rate_list], dtype=np.int64)
+    if (rate_scaled[np.unique(codes)] == 0).any():
+        raise ValueError(f"a rate has more digits than Numeric{RATE.precision, RATE.scale}")
+    amounts = amount_cents.to_numpy(dtype=np.int64)[has_rate]
+    cents, slow = _fast_cents(amounts, codes, rate_list)
+    for row in slow.tolist():  # amounts over FAST_MAX_CENTS
+        cents[row] = min(_decimal_cents(amounts[row], rate_list[codes[row]]), USD_MAX_CENTS + 1)
+    usd = np.zeros(len(index), dtype=np.int64)
+    usd[has_rate] = cents
+    too_large = usd > USD_MAX_CENTS
+    units = np.zeros(len(index), dtype=np.int64)
+    units[has_rate] = rate_scaled[codes]
+    valid_from = rates["valid_from"].to_numpy(dtype=_NS)
+    dates = np.full(len(index), np.datetime64("NaT"), dtype=_NS)
+    dates[found >= 0] = valid_from[found[found >= 0]]
     return pd.DataFrame(
         {
-            "units_per_usd": pd.Series(units, index=currency.index, dtype=object),
-            "rate_valid_from": valid_from,
-            "amount_usd": pd.Series(usd, index=currency.index, dtype=object),
+            "units_per_usd": decimals.from_scaled(units, has_rate, RATE).set_axis(index),
+            "rate_valid_from": pd.Series(dates, index=index),
+            "amount_usd": decimals.from_scaled(usd, has_rate & ~too_large, MONEY).set_axis(index),
+            "too_large": pd.Series(too_large, index=index),
         },
-        index=currency.index,
+        index=index,
     )

@@ -46,6 +46,7 @@ from models.contract import KEYS, LOAD_ORDER, REJECTION_COLUMNS, TABLES
 from models.db import checkpoint
 from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.frames import rows_frame
+from tasks.ingest import decimals
 from tasks.ingest import load_bulk as bulk
 from tasks.ingest import load_postgres as pg
 from tasks.ingest.upsert import changed_rows_replaced
@@ -309,6 +310,8 @@ def _sqlite_values(values: pd.Series, column: Column) -> list:
         text = np.array([*days.strftime("%Y-%m-%d"), None], dtype=object)
         return text[codes].tolist()  # code -1 (missing) takes the None at the end
     if isinstance(column.type, Numeric):
+        if decimals.is_decimal_column(values):  # validated money: from its whole numbers
+            return decimals.floats(values)
         cells = values.to_numpy(dtype=object)
         if not column.nullable:  # validation let no missing value through
             return list(map(float, cells))

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Connection, Engine, MetaData, Numeric, Table, sel
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
+from tasks.ingest import decimals
 from tasks.ingest.upsert import changed_rows_replaced
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ def _copy_column(values: pd.Series, column: Column) -> list[str]:
         # ids, counts: few distinct values (one ingestion id), format each once
         codes, distinct = pd.factorize(values)
         text = _per_code(codes, [str(value) for value in distinct])
+    elif decimals.is_decimal_column(values):  # validated money, at the column's scale
+        text = decimals.texts(values)
     elif isinstance(column.type, Numeric):  # Decimal as written: nothing to escape
         text = values.to_numpy(dtype=object, na_value=COPY_NULL)
         text = np.array(list(map(str, text)), dtype=object)

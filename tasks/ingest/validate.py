@@ -24,8 +24,8 @@ from models.codes import (
     REGIONS,
 )
 from models.contract import COLUMNS, KEYS, REJECTION_COLUMNS, TABLES
-from models.tables import Contribution, ExchangeRate, Rejection
-from tasks.ingest import parse
+from models.tables import MONEY, Contribution, ExchangeRate, Rejection
+from tasks.ingest import decimals, parse
 from tasks.ingest.fx import convert_to_usd
 from tasks.ingest.read import RawRecords
 
@@ -313,24 +313,30 @@ def _contributions(
     )
     v.flag(signed_on.isna(), "unknown_agreement", "agreement_id", "agreement_id is not known")
     currency = parse.upper(frame["currency"])
-    cents = pd.Series(amount.scaled(MONEY_PLACES, v.ok.to_numpy()), index=frame.index)
-    converted = convert_to_usd(cents[v.ok], currency[v.ok], signed_on[v.ok], rates)
+    checked = v.ok.to_numpy()
+    cents = amount.scaled(MONEY_PLACES, checked)
+    converted = convert_to_usd(
+        pd.Series(cents[checked], index=frame.index[checked]),
+        currency[checked],
+        signed_on[checked],
+        rates,
+    )
     no_rate = converted["units_per_usd"].isna().reindex(frame.index, fill_value=False)
     v.flag(no_rate, "no_exchange_rate", "currency", "no rate on or before the signing date")
-    usd = converted["amount_usd"].to_numpy(dtype=object)
-    too_large = pd.Series([u is not None and u > USD_MAX for u in usd], index=converted.index)
     v.invalid(
         "amount",
-        too_large.reindex(frame.index, fill_value=False),
+        converted["too_large"].reindex(frame.index, fill_value=False),
         f"in USD is over {USD_MAX:,}, the largest amount stored",
     )
-    ok = _as_given(frame[v.ok], "contributions")
+    loaded = v.ok.to_numpy()
+    ok = _as_given(frame[loaded], "contributions")
+    amounts = decimals.from_scaled(cents[loaded], np.ones(loaded.sum(), dtype=bool), MONEY)
     rows = converted.loc[ok.index].assign(
         contribution_id=ok["contribution_id"],
         agreement_id=ok["agreement_id"],
-        source=source[v.ok],
-        amount=amount.decimals(v.ok.to_numpy()).set_axis(frame.index)[v.ok],
-        currency=currency[v.ok],
+        source=source[loaded],
+        amount=amounts.set_axis(ok.index),
+        currency=currency[loaded],
     )
     columns = ["contribution_id", "agreement_id", "source", "amount", "currency"]
     columns += ["units_per_usd", "rate_valid_from", "amount_usd"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from tasks.ingest.fx import FAST_MAX_CENTS, convert_to_usd, scaled_rate, usd_cents
+from tasks.ingest.fx import FAST_MAX_CENTS, convert_to_usd, rates_on, scaled_rate, usd_cents
 from tasks.money import to_usd
 
 EDGE_AMOUNTS = [
@@ -112,11 +112,69 @@ def test_convert_to_usd_uses_the_signing_date_rate():
         pd.Series(pd.to_datetime(["2024-01-15", "2024-02-01", "2024-01-01", "2024-01-01"])),
         rates,
     )
-    assert out["amount_usd"].tolist() == [
+    assert _cells(out["amount_usd"]) == [
         Decimal("1086956.52"),
         Decimal("1.05"),
         Decimal("1.00"),
         None,
     ]
-    assert out["units_per_usd"].tolist() == [Decimal("0.92"), Decimal("0.95"), Decimal(1), None]
+    assert _cells(out["units_per_usd"]) == [Decimal("0.92"), Decimal("0.95"), Decimal(1), None]
     assert str(out["amount_usd"][0]) == str(to_usd(Decimal("1000000.00"), Decimal("0.92")))
+    assert out["rate_valid_from"].tolist()[:2] == list(rates["valid_from"])
+    assert out["rate_valid_from"][2:].isna().all()  # USD needs no rate; CHF has none
+    assert not out["too_large"].any()
+
+
+def _cells(values: pd.Series) -> list:
+    return values.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def test_an_amount_over_the_largest_usd_amount_is_flagged_not_stored():
+    rates = pd.DataFrame(
+        {
+            "currency": ["XAG"],
+            "valid_from": pd.to_datetime(["2024-01-01"]),
+            "units_per_usd": [Decimal("0.00000001")],  # 10**8 USD per unit
+        }
+    )
+    # 100 M units: 10**16 USD; 10**12 units: 10**20 USD, over int64 in cents; 0.01 unit
+    cents = pd.Series([100_000_000_00, 10**14, 1])
+    dates = pd.Series(pd.to_datetime(["2024-06-01"] * 3))
+    out = convert_to_usd(cents, pd.Series(["XAG"] * 3), dates, rates)
+    assert out["too_large"].tolist() == [True, True, False]
+    assert _cells(out["amount_usd"]) == [None, None, Decimal("1000000.00")]
+    assert out["units_per_usd"].notna().all()  # a rate was found: not "no_exchange_rate"
+
+
+def _merge_asof_rates(currency, signed_on, rates) -> list:
+    """The rate each row gets, found by pandas' merge_asof (the reference)."""
+    left = pd.DataFrame({"currency": currency, "signed_on": signed_on, "row": range(len(currency))})
+    found = pd.merge_asof(
+        left.sort_values("signed_on"),
+        rates.assign(position=range(len(rates))).sort_values("valid_from"),
+        left_on="signed_on",
+        right_on="valid_from",
+        by="currency",
+        direction="backward",
+    ).sort_values("row")
+    return found["position"].fillna(-1).astype(int).tolist()
+
+
+def test_rate_lookup_matches_merge_asof():
+    rng = random.Random(11)
+    names = ["EUR", "CHF", "JPY", "VND", "XOF"]
+    pairs = {(rng.choice(names[:4]), f"20{rng.randrange(18, 25)}-{rng.randrange(1, 13):02}-01")
+             for _ in range(200)}  # fmt: skip
+    rates = pd.DataFrame(
+        {
+            "currency": [c for c, _ in pairs],
+            "valid_from": pd.to_datetime([d for _, d in pairs]),
+            "units_per_usd": [Decimal(rng.randrange(1, 10**6)).scaleb(-4) for _ in pairs],
+        }
+    )
+    days = pd.date_range("2017-06-01", "2025-06-01", freq="D")
+    currency = pd.Series([rng.choice(names) for _ in range(5_000)])
+    signed_on = pd.Series([rng.choice(days) for _ in range(5_000)])
+    assert rates_on(currency, signed_on, rates).tolist() == _merge_asof_rates(
+        currency, signed_on, rates
+    )

@@ -131,8 +131,6 @@ class Numbers:
     whole_digits: np.ndarray  # digits before the point, leading zeros not counted
     places: np.ndarray  # digits after the point
     plain: list[str] | pa.Array  # the text without thousands commas
-    whole: list[str] | pa.Array  # plain without its sign, before the point
-    fraction: list[str] | pa.Array  # after the point ("" without one)
 
     def decimals(self, rows: np.ndarray | None = None) -> pd.Series:
         """Decimal values of the valid rows (of `rows` too, when given); None elsewhere."""
@@ -143,17 +141,18 @@ class Numbers:
 
     def scaled(self, places: int, rows: np.ndarray) -> np.ndarray:
         """value x 10**places as int64 for `rows` (positive, at most `places` decimals, and
-        small enough: whole_digits + places <= 18); 0 elsewhere. Exact: integer text only."""
+        small enough: whole_digits + places <= 18); 0 elsewhere. Exact: the digits read as
+        one whole number, times the power of ten the missing decimals make."""
         out = np.zeros(len(self.valid), dtype=np.int64)
         take = np.flatnonzero(rows & self.positive)
-        if isinstance(self.whole, pa.Array):
-            fraction = pc.utf8_rpad(self.fraction.take(take), width=places, padding="0")
-            none = pa.scalar("", self.whole.type)
-            digits = pc.binary_join_element_wise(self.whole.take(take), fraction, none)
-            out[take] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+        shift = 10 ** (places - self.places[take])
+        if isinstance(self.plain, pa.Array):
+            digits = pc.replace_substring(self.plain.take(take), ".", "")
+            out[take] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False) * shift
             return out
-        whole, fraction = self.whole, self.fraction
-        out[take] = [int(whole[i] + fraction[i].ljust(places, "0")) for i in take.tolist()]
+        plain = self.plain
+        out[take] = [int(plain[i].replace(".", "")) for i in take.tolist()]
+        out[take] *= shift
         return out
 
 
@@ -173,38 +172,41 @@ def read_numbers(values: pd.Series) -> Numbers:
     valid = np.fromiter(map(bool, map(_NUMBER.match, text)), dtype=bool, count=len(text))
     plain = [value.replace(",", "") for value in text]
     parts = [value.lstrip("-").partition(".") for value in plain]
-    whole = [w for w, _, _ in parts]
-    fraction = [f for _, _, f in parts]
-    whole_digits = np.array([len(w.lstrip("0")) for w in whole], dtype=np.int64)
-    places = np.array([len(f) for f in fraction], dtype=np.int64)
+    whole_digits = np.array([len(w.lstrip("0")) for w, _, _ in parts], dtype=np.int64)
+    places = np.array([len(f) for _, _, f in parts], dtype=np.int64)
     # a valid number is > 0 when it has no minus and some digit 1-9 (what strip leaves)
     positive = np.array([p[:1] != "-" and p.strip("0.") != "" for p in plain], dtype=bool)
-    return Numbers(valid, valid & positive, whole_digits, places, plain, whole, fraction)
+    return Numbers(valid, valid & positive, whole_digits, places, plain)
 
 
 def _arrow_numbers(cells: pa.Array) -> Numbers:
     """`read_numbers` by pyarrow's kernels, for ASCII text (the same figures: `\\d` is an
-    ASCII digit in both regular-expression engines there). Rows that are not valid numbers
-    get some figures; validation flags those rows before it reads them."""
-    valid = pc.match_substring_regex(cells, _NUMBER.pattern)
-    plain = pc.replace_substring(cells, ",", "")
-    parts = pc.extract_regex(plain, r"^(?P<sign>-*)(?P<whole>[^.]*)\.?(?P<fraction>.*)$")
-    whole = pc.fill_null(pc.struct_field(parts, "whole"), "")
-    fraction = pc.fill_null(pc.struct_field(parts, "fraction"), "")
-    unsigned = pc.equal(pc.fill_null(pc.struct_field(parts, "sign"), "-"), "")
-    positive = pc.and_(unsigned, pc.match_substring_regex(plain, "[1-9]"))
-    valid, positive = (a.to_numpy(zero_copy_only=False) for a in (valid, positive))
-    whole_digits = pc.binary_length(pc.utf8_ltrim(whole, "0"))
-    places = pc.binary_length(fraction)
-    return Numbers(
-        valid,
-        valid & positive,
-        whole_digits.to_numpy(zero_copy_only=False).astype(np.int64),
-        places.to_numpy(zero_copy_only=False).astype(np.int64),
-        plain,
-        whole,
-        fraction,
+    ASCII digit in both regular-expression engines there), two regular expressions in all:
+    the rest are lengths and positions. Rows that are not valid numbers get some figures;
+    validation flags those rows before it reads them."""
+    valid = pc.match_substring_regex(cells, _NUMBER.pattern).to_numpy(zero_copy_only=False)
+    plain = (
+        pc.replace_substring(cells, ",", "")
+        if pc.any(pc.match_substring(cells, ",")).as_py()
+        else cells
     )
+    length = _numpy(pc.binary_length(plain))
+    point = _numpy(pc.find_substring(plain, "."))  # -1 without one
+    whole_end = np.where(point >= 0, point, length)
+    # what a leading run of minus signs and zeros takes: "-007.5" -> 3, "0.5" -> 1
+    lead = length - _numpy(pc.binary_length(pc.utf8_ltrim(plain, "-0")))
+    whole_digits = np.maximum(whole_end - lead, 0)
+    places = np.where(point >= 0, length - point - 1, 0)
+    unsigned = ~_numpy(pc.starts_with(plain, "-"))
+    some_digit = _numpy(pc.match_substring_regex(plain, "[1-9]"))
+    return Numbers(valid, valid & unsigned & some_digit, whole_digits, places, plain)
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    """An Arrow array of numbers or booleans as int64 or bool numpy (nulls: 0 / False)."""
+    if pa.types.is_boolean(array.type):
+        return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+    return pc.fill_null(array, 0).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def is_currency(values: pd.Series) -> pd.Series:

@@ -65,7 +65,7 @@ def _both(cells: list[str]) -> tuple[pd.Series, pd.Series]:
 def test_numbers_read_alike(ascii_only):
     cells = [c for c in NUMBERS if c.isascii()] if ascii_only else NUMBERS
     arrow, python = (parse.read_numbers(values) for values in _both(cells))
-    assert isinstance(arrow.whole, list) != ascii_only  # ASCII text is read by pyarrow
+    assert isinstance(arrow.plain, list) != ascii_only  # ASCII text is read by pyarrow
     for field in ["valid", "positive"]:
         assert getattr(arrow, field).tolist() == getattr(python, field).tolist()
     valid = python.valid

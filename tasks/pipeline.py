@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -29,13 +30,14 @@ from tasks.report.aggregate import (
     rejections_of,
     snapshot,
 )
-from tasks.report.bundle import write_bundle
 from tasks.report.changes import CHANGES_NAME, PreviousRun
 from tasks.report.document_settings import DocumentSettings, load_document_settings
 from tasks.runs import code_version, new_run_id
-from tasks.storage.client import ObjectStore
-from tasks.storage.index import update_index
-from tasks.storage.publish import PublishResult, publish_bundle
+
+if TYPE_CHECKING:  # the writers and the store load when a report is written or published:
+    # `prm ingest` never imports matplotlib, the document libraries or boto3 (~0.6 s)
+    from tasks.storage.client import ObjectStore
+    from tasks.storage.publish import PublishResult
 
 # progress(stage, done, total, detail): stage is read, validate, load, charts, documents or
 # upload; total 0 = not known in advance.
@@ -188,6 +190,8 @@ def write_report(
         counts[stage] += 1
         progress(stage, counts[stage], 0, path)
 
+    from tasks.report.bundle import write_bundle
+
     return write_bundle(
         out_dir,
         metrics=data.metrics,
@@ -242,10 +246,13 @@ def build_report(
 
 
 def publish(
-    bundle: Path, year: int, run_id: str, store: ObjectStore, progress: Progress = no_progress
-) -> PublishResult:
+    bundle: Path, year: int, run_id: str, store: "ObjectStore", progress: Progress = no_progress
+) -> "PublishResult":
     """Upload the bundle under its run id, move `latest.json` to it once verified, then
     rewrite the bucket's index (index.json, index.html)."""
+    from tasks.storage.index import update_index
+    from tasks.storage.publish import publish_bundle
+
     done: list[str] = []
 
     def on_uploaded(path: str) -> None:

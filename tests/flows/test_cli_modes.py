@@ -65,6 +65,17 @@ def test_in_process_commands_never_import_prefect(tmp_path):
     assert not [name for name in imported if name.split(".")[0] == "prefect"]
 
 
+def test_ingesting_a_folder_loads_no_report_or_storage_library(tmp_path):
+    """`prm ingest` of a local folder needs neither the charts, the documents nor S3:
+    none of their libraries is imported (about 0.6 s of a start)."""
+    source = write_tiny_source(tmp_path / "src")
+    done, imported = prm_process(tmp_path, "ingest", "--source", str(source))
+    assert "pandas" in imported and "sqlalchemy" in imported  # the import log is complete
+    heavy = {"matplotlib", "docx", "reportlab", "boto3", "botocore", "openpyxl", "prefect"}
+    assert not [name for name in imported if name.split(".")[0] in heavy]
+    assert done.stdout.splitlines()[-1].startswith("Mode: in-process (no Prefect")
+
+
 @pytest.mark.integration
 def test_run_with_prefect_keeps_the_db_password_off_the_api(
     prefect_api, empty_pg_database, tmp_path, monkeypatch

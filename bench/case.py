@@ -13,7 +13,9 @@ medians of alternated repetitions, each in a fresh database) with their ratio.
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -110,12 +112,27 @@ def baselines_case(backend: str, n: int, work: Path) -> list[dict]:
     return [_record(backend, n, s) for s in stages]
 
 
+def _prm_ingest_seconds(source: Path, db_url: str, work: Path) -> float:
+    """Wall seconds of the `prm ingest` command as a user runs it (a process of its own, no
+    Prefect: interpreter start, imports, schema set-up, read, validate, load, its output)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PRM_DATA_DIR": str(work / "var"), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--source", str(source)]
+    started = time.perf_counter()
+    done = subprocess.run([*command, "--db", db_url], env=env, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"prm ingest failed: {done.stderr[-1000:]}")
+    return took
+
+
 def ingest_case(backend: str, n: int, work: Path) -> list[dict]:
-    """`ingest_source` (read, validate, load; schema set-up included) against the plain csv
-    load of the same files into SQLite, alternated `INGEST_REPEATS` times, each in a fresh
-    database, so both see the same machine; medians, and the median of the pairs' ratios."""
+    """`ingest_source` (read, validate, load; schema set-up included) and the `prm ingest`
+    command against the plain csv load of the same files into SQLite, alternated
+    `INGEST_REPEATS` times, each in a fresh database, so all see the same machine; medians,
+    and the median of each repeat's ratio to the plain load."""
     source = source_dir(n)
-    plain, ingest, ratios = [], [], []
+    plain, ingest, command = [], [], []
     for repeat in range(INGEST_REPEATS):
         database = work / f"plain-{repeat}.db"
         plain.append(baselines.plain_csv_sqlite(source, database))
@@ -126,23 +143,22 @@ def ingest_case(backend: str, n: int, work: Path) -> list[dict]:
             upgrade(engine)
             ingest_source(open_source(str(source)), engine)
             ingest.append(time.perf_counter() - started)
-        ratios.append(ingest[-1] / plain[-1])
-    extra = {"repeats": INGEST_REPEATS, "ratio": round(statistics.median(ratios), 2)}
-    stages = [
-        Stage(
-            "plain csv load (SQLite)",
-            statistics.median(plain),
-            0.0,
-            {"each": [round(s, 4) for s in plain]},
-        ),
-        Stage(
-            "ingest",
-            statistics.median(ingest),
-            0.0,
-            extra | {"each": [round(s, 4) for s in ingest]},
-        ),
+        with scratch_database(backend, work) as db_url:
+            command.append(_prm_ingest_seconds(source, db_url, work))
+    return [
+        _record(backend, n, _ingest_stage("plain csv load (SQLite)", plain)),
+        _record(backend, n, _ingest_stage("ingest", ingest, plain)),
+        _record(backend, n, _ingest_stage("prm ingest (command)", command, plain)),
     ]
-    return [_record(backend, n, s) for s in stages]
+
+
+def _ingest_stage(name: str, seconds: list[float], plain: list[float] | None = None) -> Stage:
+    """The median of `seconds`, every repeat, and the median ratio to `plain`'s repeats."""
+    extra: dict = {"each": [round(s, 4) for s in seconds]}
+    if plain is not None:
+        ratios = [s / p for s, p in zip(seconds, plain, strict=True)]
+        extra = {"repeats": len(seconds), "ratio": round(statistics.median(ratios), 2)} | extra
+    return Stage(name, statistics.median(seconds), 0.0, extra)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ own database and drops it at the end; each test gets an empty, migrated schema.
 """
 
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +43,22 @@ def data_dir(tmp_path, monkeypatch) -> None:
     """prm's data folder (default SQLite file, bundles, rejection CSVs) in the test's own
     tmp_path: a command or flow run without --db/--out writes nothing inside the checkout."""
     monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "var"))
+
+
+@pytest.fixture(autouse=True)
+def prefect_logs_to_real_streams() -> Iterator[None]:
+    """After a test, Prefect's log handlers write to the real stdout/stderr again.
+
+    A flow run inside `CliRunner.invoke` (prm --prefect) can leave Prefect's console handler
+    bound to the runner's captured stream, which is closed when the invocation ends; the
+    next flow run in the same process then fails logging to it (RecursionError through the
+    logging module's error path). The handlers are configured afresh once Prefect is loaded.
+    """
+    yield
+    if "prefect.logging.configuration" in sys.modules:
+        from prefect.logging.configuration import setup_logging
+
+        setup_logging(incremental=False)
 
 
 @pytest.fixture(scope="session")

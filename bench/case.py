@@ -29,7 +29,7 @@ from bench.generate import source_dir  # noqa: E402
 from bench.measure import Stage, peak_rss_mb, reset_peak, scratch_database  # noqa: E402
 from bench.pipeline import changed_rerun, run_pipeline, unchanged_rerun  # noqa: E402
 from models.db import get_engine, upgrade  # noqa: E402
-from tasks.ingest.load import known_keys  # noqa: E402
+from tasks.ingest.known import known_keys  # noqa: E402
 from tasks.ingest.read import read_source  # noqa: E402
 from tasks.ingest.sources import open_source  # noqa: E402
 from tasks.ingest.validate import validate  # noqa: E402

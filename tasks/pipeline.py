@@ -19,7 +19,9 @@ from models.codes import ENTITIES
 from models.metrics import Metrics
 from tasks.checks import check_not_empty
 from tasks.errors import StorageError
-from tasks.ingest.load import IngestResult, known_keys, load
+from tasks.ingest.known import known_keys
+from tasks.ingest.load import IngestResult, load
+from tasks.ingest.overlap import validate_and_load
 from tasks.ingest.read import RawRecords, input_files, read_source
 from tasks.ingest.sources import Source, SourceFile
 from tasks.ingest.validate import Validated, validate
@@ -100,8 +102,17 @@ def load_rows(
 
 
 def ingest_source(source: Source, engine: Engine, progress: Progress = no_progress) -> IngestResult:
-    """Read, validate and load every matching file of `source` into the database."""
-    return load_rows(validate_rows(read(source, progress), engine, progress), engine, progress)
+    """Read, validate and load every matching file of `source` into the database (the
+    parents loaded while the contributions are validated: `tasks.ingest.overlap`)."""
+    raw = read(source, progress)
+    rows = sum(len(raw.tables[entity]) for entity in ENTITIES)
+    progress("validate", 0, rows, "")
+    validated, result = validate_and_load(raw, engine)
+    rejected = sum(len(frame) for frame in validated.rejected.values())
+    progress("validate", rows, rows, f"{rejected} rejected")
+    loaded = sum(result.loaded.values())
+    progress("load", loaded, loaded, f"ingestion {result.ingestion_id}")
+    return result
 
 
 @dataclass

@@ -1,37 +1,30 @@
 """Load validated rows into the database: upserts by key, the ingestion log and rejections.
 
-Everything of one ingestion happens in one transaction, so a failure leaves the database
-exactly as it was. Inserts are bulk statements with the dialect's own upsert
-(`INSERT ... ON CONFLICT (key) DO UPDATE` of the rows that changed, `tasks.ingest.upsert`), never
-one ORM object per row: on PostgreSQL the rows are COPied into a temporary staging table and
-upserted by one INSERT ... SELECT (or COPied straight into a table that was empty), the next
-part's COPY text being built while the server merges (`tasks.ingest.load_postgres`); on SQLite one
-prepared statement runs over plain tuples (the driver's executemany). Values are stored
+Everything of one ingestion happens in one transaction (`Load`: begin, the entities' rows in
+load order, finish), so a failure leaves the database exactly as it was. Inserts are bulk
+statements with the dialect's own upsert (`INSERT ... ON CONFLICT (key) DO UPDATE` of the
+rows that changed, `tasks.ingest.upsert`), never one ORM object per row: on PostgreSQL the
+rows are COPied into a temporary staging table and upserted by one INSERT ... SELECT (or
+COPied straight into a table that was empty), the next part's COPY text being built while
+the server merges (`tasks.ingest.load_postgres`); on SQLite one prepared statement runs
+over plain tuples (the driver's executemany, `tasks.ingest.load_sqlite`). Values are stored
 exactly as SQLAlchemy would bind them (on SQLite: dates as ISO text, Numeric as float);
 foreign keys stay declared and checked by the database on both backends (a large batch's
 once for the whole batch, its secondary indexes built once after the rows:
 `tasks.ingest.load_bulk`).
 """
 
-import sqlite3
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Column,
     Connection,
     Engine,
-    Insert,
-    Numeric,
-    Select,
-    String,
     Table,
-    bindparam,
-    cast,
     func,
     insert,
     literal,
@@ -39,18 +32,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DBAPIError
 
 from models.codes import ENTITIES
 from models.contract import KEYS, LOAD_ORDER, REJECTION_COLUMNS, TABLES
 from models.db import checkpoint
-from models.tables import Agreement, ExchangeRate, Ingestion, Partner, Rejection
-from tasks.frames import rows_frame
-from tasks.ingest import decimals
+from models.tables import Ingestion, Rejection
 from tasks.ingest import load_bulk as bulk
 from tasks.ingest import load_postgres as pg
-from tasks.ingest.upsert import changed_rows_replaced
-from tasks.ingest.validate import Known, Validated
+from tasks.ingest import load_sqlite
+from tasks.ingest.validate import Validated
 
 
 @dataclass
@@ -70,51 +60,6 @@ class IngestResult:
         return self.rejections["reason"].value_counts().to_dict()
 
 
-def known_keys(engine: Engine) -> Known:
-    """The partners, agreements and exchange rates the database already holds.
-
-    Read through the driver's cursor (plain tuples, dates as ISO text) and parsed a column at
-    a time: for a million-contribution register, 1.7 s -> 0.7 s.
-    """
-    signed_on = cast(Agreement.signed_on, String)
-    valid_from = cast(ExchangeRate.valid_from, String)
-    with engine.connect() as connection:
-        partner_ids = set(connection.scalars(select(Partner.partner_id)))
-        agreements = _fetch_frame(
-            connection, select(Agreement.agreement_id, signed_on), ["agreement_id", "signed_on"]
-        )
-        rates = _fetch_frame(
-            connection,
-            select(ExchangeRate.currency, valid_from, ExchangeRate.units_per_usd),
-            ["currency", "valid_from", "units_per_usd"],
-        )
-    agreements["signed_on"] = _iso_dates(agreements["signed_on"])
-    rates["valid_from"] = _iso_dates(rates["valid_from"])
-    return Known(partner_ids, agreements, rates)
-
-
-def _fetch_frame(connection: Connection, query: Select, columns: list[str]) -> pd.DataFrame:
-    """`query` (no parameters) run by the driver's own cursor (plain tuples: iterating
-    SQLAlchemy Rows costs more than the query), as a frame with `columns`; values go through
-    their SQL type's result processing, as SQLAlchemy's rows would."""
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(str(query.compile(dialect=connection.dialect)))
-        frame = rows_frame(cursor.fetchall(), columns)
-    finally:
-        cursor.close()
-    for column, selected in zip(columns, query.selected_columns, strict=True):
-        process = selected.type.result_processor(connection.dialect, None)
-        if process is not None:
-            frame[column] = pd.Series([process(v) for v in frame[column]], dtype=object)
-    return frame
-
-
-def _iso_dates(text: pd.Series) -> pd.Series:
-    """ISO date text as datetime64, in seconds (as `to_datetime` of the stored dates gave)."""
-    return pd.to_datetime(text, format="%Y-%m-%d").astype("datetime64[s]")
-
-
 def load(
     validated: Validated, engine: Engine, *, bulk_min_rows: int = bulk.BULK_MIN_ROWS
 ) -> IngestResult:
@@ -124,87 +69,167 @@ def load(
     (`tasks.ingest.load_bulk`): secondary indexes built once after the rows are in, foreign keys
     checked once for the whole batch.
     """
-    started_at = datetime.now(UTC)
-    rejections = pd.concat([validated.rejected[e] for e in ENTITIES], ignore_index=True).reindex(
-        columns=REJECTION_COLUMNS
-    )
-    loaded = {entity: len(validated.rows[entity]) for entity in ENTITIES}
-    rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
-    held = _rows_held(engine, loaded)
-    # bulk path: mostly new rows, and many (a re-ingested register keeps the row path)
-    large = [
-        TABLES[e].__table__
-        for e in LOAD_ORDER
-        if loaded[e] >= bulk_min_rows and 2 * held[e] <= loaded[e]
-    ]
-    analysed = _tables_with(loaded, pg.ANALYZE_MIN_ROWS)
-    with engine.connect() as connection:
-        postgresql = connection.dialect.name == "postgresql"
-        with (
-            bulk.sqlite_loading(connection, bulk=bool(large)),
-            connection.begin(),
-        ):
-            ingestion_id = connection.execute(
+    loading = Load(engine, validated.source, validated.fingerprint, bulk_min_rows=bulk_min_rows)
+    loading.begin({entity: len(validated.rows[entity]) for entity in ENTITIES})
+    return loading.finish(validated)
+
+
+class Load:
+    """One ingestion's load, on one connection and in one transaction, in steps: `begin`,
+    then `rows` of the entities in load order as they are ready (SQLite writes them at
+    once: `tasks.ingest.overlap` has the parents written while the contributions are still
+    being validated), then `finish` (the rest, the rejections, the ingestion's counts,
+    commit). A failing step rolls everything back; `abort` does it for a failure elsewhere.
+    The steps may run on another thread than the one that made the object, one at a time.
+    """
+
+    def __init__(
+        self, engine: Engine, source: str, fingerprint: str, *, bulk_min_rows: int
+    ) -> None:
+        self.engine, self.source, self.fingerprint = engine, source, fingerprint
+        self.bulk_min_rows = bulk_min_rows
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.loaded: dict[str, int] = {}
+        self.large: list[Table] = []  # the tables that took the bulk path
+        self._stack = ExitStack()  # connection, SQLite settings, transaction
+        self._unchecked = False  # SQLite: foreign keys not enforced row by row
+
+    def begin(self, expected: dict[str, int]) -> None:
+        """Open the transaction and record the ingestion's start. `expected`: at most how
+        many rows each entity brings (SQLite checks foreign keys once at the end instead of
+        row by row when one of them may take the bulk path)."""
+        try:
+            started_at = datetime.now(UTC)
+            self.connection = self._stack.enter_context(self.engine.connect())
+            may_bulk = max(expected.values(), default=0) >= self.bulk_min_rows
+            self._unchecked = may_bulk and not self.postgresql
+            self._stack.enter_context(bulk.sqlite_loading(self.connection, bulk=may_bulk))
+            self._stack.enter_context(self.connection.begin())
+            self.ingestion_id = self.connection.execute(
                 insert(Ingestion.__table__).values(
-                    source=validated.source,
-                    fingerprint=validated.fingerprint,
-                    started_at=started_at,
+                    source=self.source, fingerprint=self.fingerprint, started_at=started_at
                 )
             ).inserted_primary_key[0]
-            with bulk.indexes_rebuilt(connection, [table.name for table in large]):
-                if postgresql:
-                    new_keys = {e: held[e] == 0 for e in LOAD_ORDER}
-                    _load_postgres(connection, validated.rows, ingestion_id, large, new_keys)
-                else:
-                    for entity in LOAD_ORDER:
-                        _upsert_sqlite(connection, entity, validated.rows[entity], ingestion_id)
-            _insert_rejections(connection, rejections, ingestion_id)
-            if postgresql:
-                pg.refresh_statistics(connection, [table.name for table in analysed])
-            elif large:  # the rejections' references too: they were not checked either
-                bulk.sqlite_check_foreign_keys(connection, [*large, Rejection.__table__])
-            counts = {
-                f"{e}_{what}": n[e] for what, n in _counts(validated, loaded, rejected) for e in n
-            }
-            connection.execute(
-                update(Ingestion.__table__)
-                .where(Ingestion.__table__.c.id == ingestion_id)
-                .values(finished_at=datetime.now(UTC), **counts)
-            )
-    if postgresql:
-        pg.mark_visible(engine, [table.name for table in analysed])
-    else:
-        checkpoint(engine)  # committed rows in prm.db itself, not only in its -wal log
-    return IngestResult(
-        ingestion_id,
-        validated.source,
-        validated.fingerprint,
-        dict(validated.read),
-        loaded,
-        rejected,
-        rejections,
-    )
+        except BaseException as exc:
+            self.abort(exc)
+            raise
 
+    def rows(self, entity: str, rows: pd.DataFrame) -> None:
+        """The entity's valid rows (entities in load order). SQLite: upserted now;
+        PostgreSQL: kept for `finish`, which COPies every table in parts."""
+        try:
+            self.loaded[entity] = len(rows)
+            if self.postgresql:
+                return
+            prepared = _prepared(entity, rows, self.ingestion_id)
+            if not self._takes_bulk_path(entity, len(rows)):
+                _upsert_sqlite(self.connection, entity, prepared)
+                return
+            table = TABLES[entity].__table__
+            self.large.append(table)
+            # built again at once: the agreements' while the contributions are validated
+            with bulk.indexes_rebuilt(self.connection, [table.name]):
+                _upsert_sqlite(self.connection, entity, prepared)
+        except BaseException as exc:
+            self.abort(exc)
+            raise
 
-def _rows_held(engine: Engine, rows: dict[str, int]) -> dict[str, int]:
-    """Rows each entity's table holds before the load, counted up to one more than half the
-    rows this load brings: all that decides its path. Tables getting at least twice what
-    they hold take the bulk path (with enough rows); a re-ingested register, mostly there
-    and unchanged (`tasks.ingest.upsert` writes only changed rows), keeps its indexes and foreign
-    keys, cheaper than rebuilding them (1 M unchanged contributions, PostgreSQL: 5.6 s ->
-    4.1 s). A table holding none gets its rows COPied straight in on PostgreSQL."""
-    with engine.connect() as connection:
-        return {
-            entity: connection.scalar(
-                select(func.count()).select_from(
-                    select(literal(1))
-                    .select_from(TABLES[entity])
-                    .limit(rows[entity] // 2 + 1)
-                    .subquery()
-                )
-            )
+    def finish(self, validated: Validated) -> IngestResult:
+        """Load the entities not loaded yet, then the rejections and the ingestion's counts,
+        and commit."""
+        try:
+            for entity in LOAD_ORDER:
+                if entity not in self.loaded:
+                    self.rows(entity, validated.rows[entity])
+            result = self._finish(validated)
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+        self._after_commit()
+        return result
+
+    def abort(self, error: BaseException) -> None:
+        """Roll back and close (idempotent): the database stays as it was."""
+        stack, self._stack = self._stack, ExitStack()
+        stack.__exit__(type(error), error, error.__traceback__)
+
+    def _takes_bulk_path(self, entity: str, rows: int) -> bool:
+        """Many rows, mostly new: at least twice what the table holds (a re-ingested
+        register keeps the row path). Counted on the load's own connection before the
+        table is written."""
+        held = _rows_held(self.connection, entity, rows)
+        return rows >= self.bulk_min_rows and 2 * held <= rows
+
+    def _finish(self, validated: Validated) -> IngestResult:
+        connection = self.connection
+        rejections = pd.concat(
+            [validated.rejected[e] for e in ENTITIES], ignore_index=True
+        ).reindex(columns=REJECTION_COLUMNS)
+        rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
+        if self.postgresql:
+            self._load_postgres(validated)
+        _insert_rejections(connection, rejections, self.ingestion_id)
+        if self.postgresql:
+            self.analysed = _tables_with(self.loaded, pg.ANALYZE_MIN_ROWS)
+            pg.refresh_statistics(connection, [table.name for table in self.analysed])
+        elif self._unchecked:  # every reference written without a row-by-row check
+            written = [TABLES[e].__table__ for e in LOAD_ORDER if self.loaded[e]]
+            referencing = [t for t in written if t.foreign_keys]
+            bulk.sqlite_check_foreign_keys(connection, [*referencing, Rejection.__table__])
+        counts = {
+            f"{e}_{what}": n[e] for what, n in _counts(validated, self.loaded, rejected) for e in n
+        }
+        connection.execute(
+            update(Ingestion.__table__)
+            .where(Ingestion.__table__.c.id == self.ingestion_id)
+            .values(finished_at=datetime.now(UTC), **counts)
+        )
+        self._stack.close()  # commit
+        return IngestResult(
+            self.ingestion_id,
+            validated.source,
+            validated.fingerprint,
+            dict(validated.read),
+            dict(self.loaded),
+            rejected,
+            rejections,
+        )
+
+    def _load_postgres(self, validated: Validated) -> None:
+        """Every table through COPY (+ merge where it held rows), the large ones with their
+        foreign keys checked once (`_load_postgres`)."""
+        held = {
+            entity: _rows_held(self.connection, entity, self.loaded[entity])
             for entity in LOAD_ORDER
         }
+        self.large = [
+            TABLES[e].__table__
+            for e in LOAD_ORDER
+            if self.loaded[e] >= self.bulk_min_rows and 2 * held[e] <= self.loaded[e]
+        ]
+        with bulk.indexes_rebuilt(self.connection, [table.name for table in self.large]):
+            new_keys = {e: held[e] == 0 for e in LOAD_ORDER}
+            _load_postgres(self.connection, validated.rows, self.ingestion_id, self.large, new_keys)
+
+    def _after_commit(self) -> None:
+        if self.postgresql:
+            pg.mark_visible(self.engine, [table.name for table in self.analysed])
+        else:
+            checkpoint(self.engine)  # committed rows in prm.db itself, not only in its -wal log
+
+
+def _rows_held(connection: Connection, entity: str, rows: int) -> int:
+    """Rows the entity's table holds, counted up to one more than half the rows this load
+    brings: all that decides its path. Tables getting at least twice what they hold take
+    the bulk path (with enough rows); a re-ingested register, mostly there and unchanged
+    (`tasks.ingest.upsert` writes only changed rows), keeps its indexes and foreign keys,
+    cheaper than rebuilding them (1 M unchanged contributions, PostgreSQL: 5.6 s -> 4.1 s).
+    A table holding none gets its rows COPied straight in on PostgreSQL."""
+    return connection.scalar(
+        select(func.count()).select_from(
+            select(literal(1)).select_from(TABLES[entity]).limit(rows // 2 + 1).subquery()
+        )
+    )
 
 
 def _tables_with(rows: dict[str, int], at_least: int) -> list[Table]:
@@ -275,50 +300,9 @@ def _parts(tables: dict[str, pd.DataFrame], ingestion_id: int):
             yield entity, TABLES[entity].__table__, rows.iloc[start : start + pg.MERGE_PART_ROWS]
 
 
-def _upsert_sqlite(connection: Connection, entity: str, rows: pd.DataFrame, ingestion_id: int):
-    """Insert the entity's rows, replacing those whose key exists: one prepared
-    `INSERT ... ON CONFLICT DO UPDATE` for every row."""
-    if rows.empty:
-        return
-    table: Table = TABLES[entity].__table__
-    statement = changed_rows_replaced(sqlite.insert(table), table, KEYS[entity])
-    _insert_sqlite(connection, statement, _prepared(entity, rows, ingestion_id))
-
-
-def _insert_sqlite(connection: Connection, statement: Insert, rows: pd.DataFrame) -> None:
-    """`statement` (an INSERT into one table) once per row of `rows`, run by the driver's
-    executemany over plain tuples of the values SQLAlchemy would bind."""
-    table = statement.table
-    compiled = statement.values({c: bindparam(c) for c in rows.columns}).compile(
-        dialect=connection.dialect
-    )
-    columns = [_sqlite_values(rows[name], table.c[name]) for name in compiled.positiontup]
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.executemany(str(compiled), zip(*columns, strict=True))
-    except sqlite3.Error as exc:  # as SQLAlchemy reports it when it runs the statement
-        raise DBAPIError.instance(str(compiled), None, exc, sqlite3.Error) from exc
-    finally:
-        cursor.close()
-
-
-def _sqlite_values(values: pd.Series, column: Column) -> list:
-    """A column as the driver stores it through SQLAlchemy: dates as ISO text, Numeric as
-    float (SQLAlchemy's own conversion for SQLite), missing values as None."""
-    if pd.api.types.is_datetime64_any_dtype(values):  # formatted once per distinct date
-        codes, days = pd.factorize(values)
-        text = np.array([*days.strftime("%Y-%m-%d"), None], dtype=object)
-        return text[codes].tolist()  # code -1 (missing) takes the None at the end
-    if isinstance(column.type, Numeric):
-        if decimals.is_decimal_column(values):  # validated money: from its whole numbers
-            return decimals.floats(values)
-        cells = values.to_numpy(dtype=object)
-        if not column.nullable:  # validation let no missing value through
-            return list(map(float, cells))
-        return [None if v is None or v != v else float(v) for v in cells]
-    if column.nullable and values.hasnans:
-        return values.astype(object).where(values.notna(), None).tolist()
-    return values.tolist()
+def _upsert_sqlite(connection: Connection, entity: str, rows: pd.DataFrame) -> None:
+    """The entity's prepared rows upserted by key (`tasks.ingest.load_sqlite`)."""
+    load_sqlite.upsert(connection, TABLES[entity].__table__, KEYS[entity], rows)
 
 
 def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingestion_id: int) -> None:
@@ -329,4 +313,4 @@ def _insert_rejections(connection: Connection, rejections: pd.DataFrame, ingesti
         table = Rejection.__table__
         pg.copy_into(connection, table.name, pg.copy_lines(rejections, table))
     else:
-        _insert_sqlite(connection, sqlite.insert(Rejection.__table__), rejections)
+        load_sqlite.insert_rows(connection, sqlite.insert(Rejection.__table__), rejections)

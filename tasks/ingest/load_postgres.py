@@ -114,12 +114,20 @@ def stage(connection: Connection, table: Table, lines: list[str]) -> None:
 
 
 def copy_into(connection: Connection, table: str, lines: list[str]) -> None:
-    """COPY the lines (the column list, then rows in COPY text format) into `table`."""
+    """COPY the lines (the column list, then rows in COPY text format) into `table`.
+
+    The driver's errors come out as SQLAlchemy's (a foreign-key violation of a COPY
+    straight into a table is an `IntegrityError`, as on every other path)."""
+    import psycopg  # the driver of this connection: loaded already
+
     cursor = connection.connection.driver_connection.cursor()
+    statement = f'COPY "{table}" ({lines[0]}) FROM STDIN'
     try:
-        with cursor.copy(f'COPY "{table}" ({lines[0]}) FROM STDIN') as copy:
+        with cursor.copy(statement) as copy:
             for start in range(1, len(lines), COPY_CHUNK_ROWS):
                 copy.write("\n".join(lines[start : start + COPY_CHUNK_ROWS]) + "\n")
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
     finally:
         cursor.close()
 

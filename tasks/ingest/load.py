@@ -190,7 +190,7 @@ class Load:
             validated.source,
             validated.fingerprint,
             dict(validated.read),
-            dict(self.loaded),
+            {entity: self.loaded[entity] for entity in ENTITIES},  # the contract's order
             rejected,
             rejections,
         )

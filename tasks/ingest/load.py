@@ -14,9 +14,10 @@ once for the whole batch, its secondary indexes built once after the rows:
 `tasks.ingest.load_bulk`).
 """
 
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -60,6 +61,10 @@ class IngestResult:
         return self.rejections["reason"].value_counts().to_dict()
 
 
+class LoadCancelled(Exception):
+    """A load stopped by `Load.cancel` before its commit."""
+
+
 def load(
     validated: Validated, engine: Engine, *, bulk_min_rows: int = bulk.BULK_MIN_ROWS
 ) -> IngestResult:
@@ -93,6 +98,7 @@ class Load:
         self.large: list[Table] = []  # the tables that took the bulk path
         self._stack = ExitStack()  # connection, SQLite settings, transaction
         self._unchecked = False  # SQLite: foreign keys not enforced row by row
+        self._cancelled = threading.Event()
 
     def begin(self, expected: dict[str, int]) -> None:
         """Open the transaction and record the ingestion's start. `expected`: at most how
@@ -118,6 +124,7 @@ class Load:
         """The entity's valid rows (entities in load order). SQLite: upserted now;
         PostgreSQL: kept for `finish`, which COPies every table in parts."""
         try:
+            self._check_cancelled()
             self.loaded[entity] = len(rows)
             if self.postgresql:
                 return
@@ -147,6 +154,25 @@ class Load:
             raise
         self._after_commit()
         return result
+
+    def cancel(self) -> None:
+        """From another thread (Ctrl-C while waiting for the load): the statement running
+        is interrupted and the load rolls back instead of committing. A load that has
+        committed already stays."""
+        self._cancelled.set()
+        connection = getattr(self, "connection", None)
+        if connection is None or connection.closed:
+            return
+        with suppress(Exception):  # the driver's own cancel, thread-safe on both
+            driver = connection.connection.driver_connection
+            if self.postgresql:
+                driver.cancel()
+            else:
+                driver.interrupt()
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise LoadCancelled("the load was interrupted; nothing of it was kept")
 
     def abort(self, error: BaseException) -> None:
         """Roll back and close (idempotent): the database stays as it was."""
@@ -184,6 +210,7 @@ class Load:
             .where(Ingestion.__table__.c.id == self.ingestion_id)
             .values(finished_at=datetime.now(UTC), **counts)
         )
+        self._check_cancelled()
         self._stack.close()  # commit
         return IngestResult(
             self.ingestion_id,

@@ -13,7 +13,7 @@ The connection is used by the loader thread alone, one step after the other; a f
 either side rolls the transaction back and is raised here.
 """
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from sqlalchemy import Engine
 
@@ -44,9 +44,21 @@ def validate_and_load(
             validated = validate_contributions(raw, known, parents)
             for step in steps:  # a failed step has rolled the transaction back already
                 step.result()
-        except BaseException as exc:
+        except BaseException as exc:  # Ctrl-C too: the parents' load stops and rolls back
             for step in steps:
                 step.cancel()
+            loading.cancel()
             loader.submit(loading.abort, exc).result()
             raise
-        return validated, loader.submit(loading.finish, validated).result()
+        finishing = loader.submit(loading.finish, validated)
+        try:
+            return validated, _result(finishing)
+        except BaseException:  # Ctrl-C while the loader finishes: no commit after it
+            loading.cancel()
+            wait([finishing])
+            raise
+
+
+def _result(step: Future):
+    """What the loader's step gave (its error raised here); waits until it has run."""
+    return step.result()

@@ -2,6 +2,8 @@
 and PostgreSQL: the same database as validate-then-load, and a failure on either side leaves
 the database exactly as it was."""
 
+import time
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -9,7 +11,7 @@ from models.db import get_engine, upgrade
 from models.tables import Agreement, Contribution, ExchangeRate, Ingestion, Partner, Rejection
 from tasks.ingest import overlap
 from tasks.ingest.known import known_keys
-from tasks.ingest.load import load
+from tasks.ingest.load import Load, LoadCancelled, load
 from tasks.ingest.read import read_source
 from tasks.ingest.sources import open_source
 from tasks.ingest.validate import validate
@@ -108,3 +110,52 @@ def test_a_reference_left_dangling_fails_when_fewer_rows_than_read_take_the_bulk
     with pytest.raises(IntegrityError):
         overlap.validate_and_load(_raw(source), get_engine(db_url), bulk_min_rows=4)
     assert _stored(db_url) == before
+
+
+def test_ctrl_c_while_the_loader_finishes_keeps_nothing(db_url, tmp_path, monkeypatch):
+    """Interrupted while waiting for the last step (contributions, rejections, commit): the
+    loader rolls back instead of committing, and the interruption is raised."""
+    from tasks.ingest import load as load_module
+
+    real = load_module._insert_rejections
+
+    def slow_rejections(*args):  # the loader is still at work when the interrupt comes
+        time.sleep(0.5)
+        return real(*args)
+
+    def interrupted(step):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load_module, "_insert_rejections", slow_rejections)
+    monkeypatch.setattr(overlap, "_result", interrupted)
+    source = base_source(tmp_path / "src", contributions=WITH_REJECTIONS)
+    before = _stored(db_url)
+    with pytest.raises(KeyboardInterrupt):
+        overlap.validate_and_load(_raw(source), get_engine(db_url))
+    assert _stored(db_url) == before and not rows(db_url, Ingestion)
+    monkeypatch.undo()  # and the next ingestion goes through
+    overlap.validate_and_load(_raw(source), get_engine(db_url))
+    assert len(rows(db_url, Contribution)) == 2
+
+
+def test_ctrl_c_while_validating_stops_the_parents_load(db_url, tmp_path, monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(overlap, "validate_contributions", interrupted)
+    before = _stored(db_url)
+    with pytest.raises(KeyboardInterrupt):
+        overlap.validate_and_load(_raw(base_source(tmp_path / "src")), get_engine(db_url))
+    assert _stored(db_url) == before and not rows(db_url, Ingestion)
+
+
+def test_a_cancelled_load_rolls_back_what_it_wrote(db_url, tmp_path):
+    raw = _raw(base_source(tmp_path / "src"))
+    validated = validate(raw, known_keys(get_engine(db_url)))
+    loading = Load(get_engine(db_url), raw.source, raw.fingerprint, bulk_min_rows=1)
+    loading.begin({e: len(validated.rows[e]) for e in validated.rows})
+    loading.rows("partners", validated.rows["partners"])
+    loading.cancel()
+    with pytest.raises(LoadCancelled):
+        loading.finish(validated)
+    assert not rows(db_url, Partner) and not rows(db_url, Ingestion)

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from tasks.config import Resources, Settings, database_engine, object_store
 
@@ -57,6 +58,7 @@ class Checks:
     upload: bool = False
     database: bool = True
     upgrade: bool = True  # off when the flow run brings the schema up to date itself
+    output_file: tuple[Path, str] | None = None  # (path, its option) written at the end
 
 
 @contextmanager
@@ -96,6 +98,8 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
         check.check_year(checks.year)
     if checks.source is not None:
         check.check_folder(checks.source)
+    if checks.output_file is not None:
+        check.check_output_file(*checks.output_file)
     if checks.upload:
         check.check_bucket(settings.s3_bucket)
     store = object_store(settings)  # boto3 loads with the first call

@@ -107,7 +107,8 @@ def ingest(
     with one_line_errors():
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
         with loading_libraries():
-            resources = prepare(settings, Checks(source=source))
+            written = None if rejections is None else (rejections, "--rejections")
+            resources = prepare(settings, Checks(source=source, output_file=written))
             from tasks.pipeline import ingest_source
         if use_prefect(prefect):
             from flows.ingest import ingest as ingest_flow

@@ -66,6 +66,19 @@ def check_folder(uri: str) -> None:
         raise SourceError(f"{uri}: source folder cannot be read (check its permissions)")
 
 
+def check_output_file(path: Path, option: str) -> None:
+    """A file the command will write at the end can be written there: not a folder, and
+    its folder exists or can be made (so a finished ingestion never fails at its last
+    step, its rows committed, for want of a place to write its rejected rows)."""
+    if path.is_dir():
+        raise PrmError(f"{path}: is a folder; give {option} a file name (e.g. {path}/out.csv)")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise PrmError(f"{path}: cannot be written (check {folder} and its permissions)")
+
+
 def check_source(uri: str, store: "ObjectStore") -> None:
     """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
     if s3keys.is_s3_uri(uri):

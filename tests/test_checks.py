@@ -82,6 +82,29 @@ def test_a_file_given_as_source_is_not_a_folder(tmp_path):
     assert "source folder not found" in line
 
 
+def test_a_rejections_file_that_cannot_be_written_stops_the_ingest_before_it_starts(tmp_path):
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    line = one_line_failure(
+        prm("ingest", "--source", SAMPLE, "--db", db, "--rejections", str(folder))
+    )
+    assert (
+        line == f"prm: {folder}: is a folder; give --rejections a file name (e.g. {folder}/out.csv)"
+    )
+    (tmp_path / "a-file").write_text("")
+    under_a_file = tmp_path / "a-file" / "rejections.csv"
+    line = one_line_failure(
+        prm("ingest", "--source", SAMPLE, "--db", db, "--rejections", str(under_a_file))
+    )
+    assert line.startswith(f"prm: {under_a_file}: cannot be written")
+    assert not (tmp_path / "prm.db").exists()  # nothing ingested, not even the schema
+    new_folder = tmp_path / "new" / "rejections.csv"  # a folder that does not exist is made
+    result = prm("ingest", "--source", SAMPLE, "--db", db, "--rejections", str(new_folder))
+    assert result.exit_code == 0, result.output
+    assert new_folder.read_text().startswith("entity,")
+
+
 def test_upload_needs_a_bucket(tmp_path, monkeypatch):
     monkeypatch.delenv("PRM_S3_BUCKET", raising=False)
     args = [a for a in run_args(tmp_path) if a != "--no-upload"]

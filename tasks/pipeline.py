@@ -84,10 +84,19 @@ def read(source: Source, progress: Progress = no_progress) -> RawRecords:
 def validate_rows(raw: RawRecords, engine: Engine, progress: Progress = no_progress) -> Validated:
     """Split rows into loadable and rejected, resolving references against the database."""
     validated = validate(raw, known_keys(engine))
+    _validated_progress(raw, validated, progress)
+    return validated
+
+
+def _validated_progress(raw: RawRecords, validated: Validated, progress: Progress) -> None:
     rows = sum(len(raw.tables[entity]) for entity in ENTITIES)
     rejected = sum(len(frame) for frame in validated.rejected.values())
     progress("validate", rows, rows, f"{rejected} rejected")
-    return validated
+
+
+def _loaded_progress(result: IngestResult, progress: Progress) -> None:
+    rows = sum(result.loaded.values())
+    progress("load", rows, rows, f"ingestion {result.ingestion_id}")
 
 
 def load_rows(
@@ -97,7 +106,7 @@ def load_rows(
     rows = sum(len(validated.rows[entity]) for entity in ENTITIES)
     progress("load", 0, rows, "")
     result = load(validated, engine)
-    progress("load", rows, rows, f"ingestion {result.ingestion_id}")
+    _loaded_progress(result, progress)
     return result
 
 
@@ -108,10 +117,8 @@ def ingest_source(source: Source, engine: Engine, progress: Progress = no_progre
     rows = sum(len(raw.tables[entity]) for entity in ENTITIES)
     progress("validate", 0, rows, "")
     validated, result = validate_and_load(raw, engine)
-    rejected = sum(len(frame) for frame in validated.rejected.values())
-    progress("validate", rows, rows, f"{rejected} rejected")
-    loaded = sum(result.loaded.values())
-    progress("load", loaded, loaded, f"ingestion {result.ingestion_id}")
+    _validated_progress(raw, validated, progress)
+    _loaded_progress(result, progress)
     return result
 
 

@@ -7,7 +7,7 @@ ingestion; so the validated contributions keep their money in Arrow `decimal128`
 straight from those integers (a decimal128 value *is* its unscaled integer), and the loaders
 read the integers back: SQLite gets `integer / 10**scale` as a float (a correctly rounded
 division of two exact doubles, so the same float as `float(Decimal)`), PostgreSQL's COPY
-gets Arrow's text of the decimal (`1000.50`). Reading a cell still gives a `Decimal`.
+plain decimal text at the column's scale (`1000.50`). Reading a cell still gives a `Decimal`.
 
 A column's precision and scale are its table column's (`models.tables`: MONEY, RATE), so a
 value that does not fit is refused here, never rounded.
@@ -68,6 +68,10 @@ def _array(values: pd.Series) -> pa.Array:
     return array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
 
 
+def _scale(values: pd.Series) -> int:
+    return values.dtype.pyarrow_dtype.scale
+
+
 def scaled_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The unscaled int64 value of each cell of an Arrow decimal column, and where it is
     present (0 where missing)."""
@@ -83,7 +87,7 @@ def scaled_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def floats(values: pd.Series) -> list[float | None]:
     """The cells as Python floats (None where missing), exactly `float(Decimal)` of each."""
     scaled, present = scaled_values(values)
-    out = (scaled / 10 ** _array(values).type.scale).astype(object)
+    out = (scaled / 10 ** _scale(values)).astype(object)
     out[~present] = None
     return out.tolist()
 
@@ -92,7 +96,7 @@ def texts(values: pd.Series) -> np.ndarray:
     """The cells as plain decimal text with the column's scale (`1000.50`, `0.00000085`:
     never an exponent), None where missing."""
     scaled, present = scaled_values(values)
-    scale = _array(values).type.scale
+    scale = _scale(values)
     digits = pc.utf8_lpad(pc.cast(pa.array(np.abs(scaled)), pa.string()), scale + 1, "0")
     whole = pc.utf8_slice_codeunits(digits, 0, -scale) if scale else digits
     sign = pa.array(np.where(scaled < 0, "-", ""))

@@ -78,13 +78,15 @@ def scaled_rate(units_per_usd: Decimal) -> int:
     return int(scaled)
 
 
-def _fast_cents(
-    amount_cents: np.ndarray, codes: np.ndarray, rates: list[Decimal]
-) -> tuple[np.ndarray, np.ndarray]:
-    """USD cents in int64 of the rows whole-number division can do (`codes`: each row's
-    position in `rates`), and the rows it cannot (0 in the cents there)."""
+def _scaled_rates(rates: list[Decimal]) -> np.ndarray:
+    """`scaled_rate` of each rate, as int64."""
+    return np.array([scaled_rate(u) for u in rates], dtype=np.int64)
+
+
+def _fast_cents(amount_cents: np.ndarray, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """USD cents in int64 of the rows whole-number division can do (`scaled`: each row's
+    rate x 10^8, 0 where not exact), and the rows it cannot (0 in the cents there)."""
     amount_cents = np.asarray(amount_cents, dtype=np.int64)
-    scaled = np.array([scaled_rate(u) for u in rates], dtype=np.int64)[codes]
     fast = (scaled > 0) & (amount_cents >= 0) & (amount_cents < FAST_MAX_CENTS)
     out = np.zeros(len(amount_cents), dtype=np.int64)
     rate = scaled[fast]
@@ -107,7 +109,7 @@ def usd_cents(amount_cents: np.ndarray, units_per_usd: np.ndarray) -> list[int]:
         `to_usd(amount, units_per_usd) * 100` per row, as Python ints.
     """
     codes, distinct = pd.factorize(np.asarray(units_per_usd, dtype=object))
-    fast, slow = _fast_cents(amount_cents, codes, list(distinct))
+    fast, slow = _fast_cents(amount_cents, _scaled_rates(list(distinct))[codes])
     cents = fast.tolist()
     for row in slow.tolist():
         cents[row] = _decimal_cents(amount_cents[row], distinct[codes[row]])
@@ -138,18 +140,18 @@ def convert_to_usd(
     has_rate = is_usd | (found >= 0)
     rate_list = [*rates["units_per_usd"].tolist(), ONE]  # USD: the last one
     codes = np.where(is_usd, len(rate_list) - 1, found)[has_rate]
-    rate_scaled = np.array([scaled_rate(u) for u in rate_list], dtype=np.int64)
-    if (rate_scaled[np.unique(codes)] == 0).any():
+    row_rates = _scaled_rates(rate_list)[codes]
+    if (row_rates == 0).any():
         raise ValueError(f"a rate has more digits than Numeric{RATE.precision, RATE.scale}")
     amounts = amount_cents.to_numpy(dtype=np.int64)[has_rate]
-    cents, slow = _fast_cents(amounts, codes, rate_list)
+    cents, slow = _fast_cents(amounts, row_rates)
     for row in slow.tolist():  # amounts over FAST_MAX_CENTS
         cents[row] = min(_decimal_cents(amounts[row], rate_list[codes[row]]), USD_MAX_CENTS + 1)
     usd = np.zeros(len(index), dtype=np.int64)
     usd[has_rate] = cents
     too_large = usd > USD_MAX_CENTS
     units = np.zeros(len(index), dtype=np.int64)
-    units[has_rate] = rate_scaled[codes]
+    units[has_rate] = row_rates
     valid_from = rates["valid_from"].to_numpy(dtype=_NS)
     dates = np.full(len(index), np.datetime64("NaT"), dtype=_NS)
     dates[found >= 0] = valid_from[found[found >= 0]]

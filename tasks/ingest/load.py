@@ -183,7 +183,9 @@ class Load:
         """Many rows, mostly new: at least twice what the table holds (a re-ingested
         register keeps the row path). Counted on the load's own connection before the
         table is written."""
-        held = _rows_held(self.connection, entity, rows)
+        return self._bulk(rows, _rows_held(self.connection, entity, rows))
+
+    def _bulk(self, rows: int, held: int) -> bool:
         return rows >= self.bulk_min_rows and 2 * held <= rows
 
     def _finish(self, validated: Validated) -> IngestResult:
@@ -193,7 +195,7 @@ class Load:
         ).reindex(columns=REJECTION_COLUMNS)
         rejected = {entity: len(validated.rejected[entity]) for entity in ENTITIES}
         if self.postgresql:
-            self._load_postgres(validated)
+            self._copy_postgres(validated)
         _insert_rejections(connection, rejections, self.ingestion_id)
         if self.postgresql:
             self.analysed = _tables_with(self.loaded, pg.ANALYZE_MIN_ROWS)
@@ -222,7 +224,7 @@ class Load:
             rejections,
         )
 
-    def _load_postgres(self, validated: Validated) -> None:
+    def _copy_postgres(self, validated: Validated) -> None:
         """Every table through COPY (+ merge where it held rows), the large ones with their
         foreign keys checked once (`_load_postgres`)."""
         held = {
@@ -230,9 +232,7 @@ class Load:
             for entity in LOAD_ORDER
         }
         self.large = [
-            TABLES[e].__table__
-            for e in LOAD_ORDER
-            if self.loaded[e] >= self.bulk_min_rows and 2 * held[e] <= self.loaded[e]
+            TABLES[e].__table__ for e in LOAD_ORDER if self._bulk(self.loaded[e], held[e])
         ]
         with bulk.indexes_rebuilt(self.connection, [table.name for table in self.large]):
             new_keys = {e: held[e] == 0 for e in LOAD_ORDER}

@@ -3,6 +3,12 @@ worker, and a run triggered through the API exactly as the UI's Run button does.
 
 Everything listens on 127.0.0.1 and lives in tmp_path (PREFECT_HOME included). Checked: the
 bundle in the S3 server, the run's artifacts, the cron schedule and the parameter schema.
+
+The server keeps its data in a PostgreSQL database of its own, as the team's server does
+(infra/README.md). On its default SQLite file, a write that meets the scheduler's writes to the
+same file is refused with 503 "database is locked": Prefect's Python client retries those, the
+UI does not, and a Quick run clicked while the scheduler filled the new deployments' schedule
+failed (CI at 6e1dbe8).
 """
 
 import json
@@ -19,6 +25,7 @@ from typer.testing import CliRunner
 
 from tasks.runs import default_report_year
 from tasks.storage import keys as s3keys
+from tests.conftest import PG_ADMIN_DSN
 from tests.flows.helpers import TINY_2024, write_tiny_source
 from tests.flows.processes import (
     FINAL,
@@ -29,6 +36,7 @@ from tests.flows.processes import (
     stop,
     wait_until,
 )
+from tests.flows.team_stack import PgDatabases
 
 pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -36,14 +44,20 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """A `prefect server` on a free 127.0.0.1 port with its own home: (API URL, home)."""
+    """A `prefect server` on a free 127.0.0.1 port with its own home and its own PostgreSQL
+    database: (API URL, home)."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
+    pg = PgDatabases(PG_ADMIN_DSN).create("prefect")
     log = (home / "server.log").open("w")
     command = [sys.executable, "-m", "prefect", "server", "start"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    env = prefect_env(home, PREFECT_UI_API_URL=api_url)  # the UI's own calls go there too
+    env = prefect_env(
+        home,
+        PREFECT_UI_API_URL=api_url,  # the UI's own calls go there too
+        PREFECT_API_DATABASE_CONNECTION_URL=pg.url("prefect", "asyncpg"),
+    )
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     try:
         wait_until(lambda: process.poll() is not None or healthy(api_url), 90, "the server")
@@ -52,6 +66,7 @@ def prefect_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     finally:
         stop(process)
         log.close()
+        pg.drop()
 
 
 @pytest.fixture
@@ -215,6 +230,7 @@ def test_quick_run_from_the_ui_in_headless_chromium(
             page.screenshot(path=str(tmp_path / "ui.png"))
             print("failed requests / console errors:", failed)
             print((tmp_path / "worker.log").read_text()[-4000:])
+            print((home / "server.log").read_text()[-4000:])
             raise
         finally:
             browser.close()

@@ -131,7 +131,8 @@ def convert_to_usd(
         On the same index: units_per_usd and amount_usd (Arrow decimals of the RATE and
         MONEY columns, missing where no rate was found, and amount_usd also where it is
         over the column's largest value), rate_valid_from (NaT for USD and where no rate
-        was found), and too_large (True where amount_usd is over that largest value).
+        was found), too_large (True where amount_usd is over that largest value) and
+        under_cent (True where a rate was found and amount_usd rounds to 0.00).
     """
     index = currency.index
     is_usd = (currency == BASE_CURRENCY).to_numpy(dtype=bool)
@@ -150,6 +151,7 @@ def convert_to_usd(
     usd = np.zeros(len(index), dtype=np.int64)
     usd[has_rate] = cents
     too_large = usd > USD_MAX_CENTS
+    under_cent = has_rate & (usd == 0)
     units = np.zeros(len(index), dtype=np.int64)
     units[has_rate] = row_rates
     valid_from = rates["valid_from"].to_numpy(dtype=_NS)
@@ -161,6 +163,7 @@ def convert_to_usd(
             "rate_valid_from": pd.Series(dates, index=index),
             "amount_usd": decimals.from_scaled(usd, has_rate & ~too_large, MONEY).set_axis(index),
             "too_large": pd.Series(too_large, index=index),
+            "under_cent": pd.Series(under_cent, index=index),
         },
         index=index,
     )

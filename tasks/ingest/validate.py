@@ -230,6 +230,7 @@ def _contributions(
         converted["too_large"].reindex(frame.index, fill_value=False),
         f"in USD is over {USD_MAX:,}, the largest amount stored",
     )
+    _flag_under_cent(v, converted, currency)
     loaded = v.ok.to_numpy()
     ok = _as_given(frame[loaded], "contributions")
     amounts = decimals.from_scaled(cents[loaded], np.ones(loaded.sum(), dtype=bool), MONEY)
@@ -243,6 +244,23 @@ def _contributions(
     columns = ["contribution_id", "agreement_id", "source", "amount", "currency"]
     columns += ["units_per_usd", "rate_valid_from", "amount_usd"]
     return rows[columns].reset_index(drop=True), v.rejections()
+
+
+def _flag_under_cent(v: Verdicts, converted: pd.DataFrame, currency: pd.Series) -> None:
+    """Reject amounts that convert to USD 0.00: money is stored to the cent, and a
+    contribution of nothing would count its agreement and partner as financial."""
+    zero = converted.index[converted["under_cent"].to_numpy(dtype=bool)]
+    if zero.empty:
+        return
+    rated = pd.DataFrame(
+        {"currency": currency[zero], "day": converted.loc[zero, "rate_valid_from"]}
+    )
+    for (code, day), rows in rated.groupby(["currency", "day"]).groups.items():
+        v.invalid(
+            "amount",
+            v.frame.index.isin(rows),
+            f"is USD 0.00 at the {code} rate of {day:%Y-%m-%d} (under half a cent)",
+        )
 
 
 def _check_number(v: Verdicts, column: str, places: int, digits: int) -> parse.Numbers:

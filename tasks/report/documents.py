@@ -21,12 +21,23 @@ def fmt_usd_m(usd: float, decimals: int = 1) -> str:
     return f"{usd / 1e6:,.{decimals}f}"
 
 
+def _under_smallest(usd: float, decimals: int) -> bool:
+    """True for an amount above 0 that rounds to 0 million at `decimals`."""
+    return 0 < usd / 1e6 < 10**-decimals / 2
+
+
 def usd_million_words(usd: float, decimals: int = 1) -> str:
     """USD in words as in the report: 'USD 33.8 million' ('less than USD 0.1 million')."""
-    smallest = 10**-decimals
-    if 0 < usd / 1e6 < smallest / 2:
-        return f"less than USD {smallest:.{decimals}f} million"
+    if _under_smallest(usd, decimals):
+        return f"less than USD {10**-decimals:.{decimals}f} million"
     return f"USD {fmt_usd_m(usd, decimals)} million"
+
+
+def rounded_usd_million_words(usd: float, about: str) -> str:
+    """'`about` USD 33.8 million' for a rounded amount; 'less than USD 0.1 million' as it is
+    (an amount is not 'approximately less than' anything)."""
+    words = usd_million_words(usd)
+    return words if _under_smallest(usd, 1) else f"{about} {words}"
 
 
 def fmt_pct(share: float) -> str:
@@ -78,8 +89,8 @@ def headline_sentence(metrics: Metrics) -> str:
         return opening + f"{agreements}, none of which included financial contributions."
     return opening + (
         f"{agreements} out of which {metrics.agreements.with_financial} included financial "
-        f"contributions totalling approximately {usd_million_words(money.total)}, with "
-        f"{fmt_pct(money.partner_share)} contributed by BDT partners and "
+        f"contributions totalling {rounded_usd_million_words(money.total, 'approximately')}, "
+        f"with {fmt_pct(money.partner_share)} contributed by BDT partners and "
         f"{fmt_pct(money.itu_share)} by ITU."
     )
 
@@ -107,7 +118,8 @@ def financial_partners_sentence(metrics: Metrics) -> str:
         )
     return (
         f"Out of the {partners.total} BDT partners, {partners.financial} signed financial "
-        f"contribution(s) for a total amount of about {usd_million_words(partners.financial_usd)} "
+        "contribution(s) for a total amount of "
+        f"{rounded_usd_million_words(partners.financial_usd, 'about')} "
         "distributed as detailed below:"
     )
 

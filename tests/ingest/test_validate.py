@@ -136,3 +136,42 @@ def test_the_contract_declares_every_entity_once():
 
     assert set(COLUMNS) == set(KEYS) == set(TABLES) == set(LOAD_ORDER) == set(ENTITIES)
     assert all(COLUMNS[entity][key] for entity, keys in KEYS.items() for key in keys)
+
+
+def test_an_amount_that_converts_to_usd_0_00_is_rejected_not_loaded_as_money():
+    # 0.01 JPY at 150 per USD is 0.0000667 USD: stored to the cent it would be 0.00, a
+    # contribution of nothing that would still count its agreement and partner as financial
+    contributions = table(
+        "contributions",
+        {"contribution_id": "C1", "agreement_id": "A1", "source": "PARTNER", "amount": "0.01",
+         "currency": "JPY"},
+        {"contribution_id": "C2", "agreement_id": "A1", "source": "PARTNER", "amount": "0.75",
+         "currency": "JPY"},
+        {"contribution_id": "C3", "agreement_id": "A1", "source": "PARTNER", "amount": "0.01",
+         "currency": "USD"},
+    )  # fmt: skip
+    rates = table(
+        "exchange_rates", {"currency": "JPY", "valid_from": "2024-01-01", "units_per_usd": "150"}
+    )
+    known = nothing_known()
+    known.partner_ids.add("P1")
+    result = validate(
+        raw(agreements=AGREEMENTS.iloc[[0]], contributions=contributions, exchange_rates=rates),
+        known,
+    )
+    (rejection,) = result.rejected["contributions"].itertuples()
+    assert (rejection.key, rejection.reason, rejection.column, rejection.value) == (
+        "C1",
+        "invalid_value",
+        "amount",
+        "0.01",
+    )
+    assert (
+        rejection.message == "amount is USD 0.00 at the JPY rate of 2024-01-01 (under half a cent)"
+    )
+    # half a cent and more rounds up to a cent: loaded
+    loaded = result.rows["contributions"].set_index("contribution_id")["amount_usd"]
+    assert {k: Decimal(str(v)) for k, v in loaded.items()} == {
+        "C2": Decimal("0.01"),
+        "C3": Decimal("0.01"),
+    }

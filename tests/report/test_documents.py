@@ -179,3 +179,13 @@ def test_html_is_what_markdown_makes_of_the_text_with_the_charts_in_it():
 def test_html_needs_every_chart():
     with pytest.raises(ValueError, match="trend"):
         render_html(seed_metrics(), {k: v for k, v in PNGS.items() if k != "trend"})
+
+
+def test_an_amount_under_the_rounding_is_not_approximately_less_than_anything():
+    data = seed_metrics_dict()
+    data["financial_usd"].update(total=40_000.0, partners=30_000.0, itu=10_000.0)
+    data["partners"].update(financial_usd=30_000.0)
+    text = render_markdown(Metrics.model_validate(data))
+    assert "contributions totalling less than USD 0.1 million, with" in text
+    assert "for a total amount of less than USD 0.1 million distributed" in text
+    assert "approximately less than" not in text and "about less than" not in text

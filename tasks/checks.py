@@ -60,6 +60,11 @@ def check_folder(uri: str) -> None:
     if s3keys.is_s3_uri(uri):
         return
     folder = Path(uri)
+    if folder.exists() and not folder.is_dir():
+        raise SourceError(
+            f"{uri}: not a folder; give --source the folder that holds the exports "
+            f"({folder.parent}), every matching file of it is read"
+        )
     if not folder.is_dir():
         raise SourceError(f"{uri}: source folder not found (give --source an existing folder)")
     if not os.access(folder, os.R_OK | os.X_OK):
@@ -80,10 +85,17 @@ def check_output_file(path: Path, option: str) -> None:
 
 
 def check_source(uri: str, store: "ObjectStore") -> None:
-    """The source exists and can be read: a folder, or an s3:// prefix at the endpoint."""
+    """The source exists, can be read and holds files ingestion reads, each of which can be
+    opened: a folder, or an s3:// prefix at the endpoint."""
+    from tasks.ingest.read import input_files
+    from tasks.ingest.sources import LocalSource, nothing_to_read
+
     if s3keys.is_s3_uri(uri):
+        from tasks.ingest.s3source import S3Source
         from tasks.storage.client import s3_errors
 
+        if not uri[len("s3://") :].partition("/")[0]:
+            raise SourceError(f"{uri}: no bucket in the URI; give --source s3://BUCKET/PREFIX/")
         try:
             location = s3keys.parse_s3_uri(uri)
         except StorageError as exc:
@@ -91,8 +103,19 @@ def check_source(uri: str, store: "ObjectStore") -> None:
         probe = replace(store, bucket=location.bucket, quick=True)
         with s3_errors(probe, f"opening the source {uri}", SourceError):
             probe.client.list_objects_v2(Bucket=location.bucket, Prefix=location.prefix, MaxKeys=1)
+        source = S3Source(location.bucket, location.prefix, probe)
+        if not input_files(source):
+            raise nothing_to_read(source.uri)
         return
     check_folder(uri)
+    folder = LocalSource(Path(uri))
+    files = input_files(folder)
+    if not files:
+        raise nothing_to_read(uri)
+    for file in files:
+        problem = folder.problem(file.name)
+        if problem is not None:
+            raise SourceError(f"{folder.path / file.name}: {problem}")
 
 
 def check_database(engine: "Engine") -> None:

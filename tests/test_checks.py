@@ -4,6 +4,8 @@ Run through the command line (in-process mode) as a user meets them, and nothing
 when a check fails. How fast each fails is measured by bench/cli_speed.py, not here.
 """
 
+import os
+import shutil
 import socket
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -79,7 +81,43 @@ def test_missing_source_folder_names_it_and_the_fix(tmp_path):
 def test_a_file_given_as_source_is_not_a_folder(tmp_path):
     (tmp_path / "partners.csv").write_text("partner_id\n")
     line = one_line_failure(prm(*run_args(tmp_path, source=str(tmp_path / "partners.csv"))))
-    assert "source folder not found" in line
+    assert line == (
+        f"prm: {tmp_path / 'partners.csv'}: not a folder; give --source the folder that holds "
+        f"the exports ({tmp_path}), every matching file of it is read"
+    )
+
+
+NOTHING = "no partner-register files (partners/agreements/contributions/exchange_rates .csv/.xlsx)"
+
+
+@pytest.mark.parametrize("command", ["run", "ingest"])
+def test_a_source_without_register_files_is_refused_before_work(tmp_path, command):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an export\n")
+    (folder / "partners").mkdir()  # a sub-folder is not read, whatever its name
+    args = run_args(tmp_path, source=str(folder))
+    if command == "ingest":
+        args = ["ingest", *args[1:3], *args[5:7]]  # --source, --db
+    assert one_line_failure(prm(*args)) == f"prm: {NOTHING} in {folder}"
+    assert not (tmp_path / "prm.db").exists()
+
+
+def test_a_matching_file_that_cannot_be_opened_is_refused_before_work(tmp_path):
+    folder = tmp_path / "exports"
+    shutil.copytree(SAMPLE, folder)
+    link = folder / "partners_more.csv"
+    link.symlink_to(tmp_path / "nowhere.csv")
+    line = one_line_failure(prm(*run_args(tmp_path, source=str(folder))))
+    assert line == (
+        f"prm: {link}: a link to {tmp_path / 'nowhere.csv'}, which cannot be opened "
+        "(No such file or directory)"
+    )
+    link.unlink()
+    os.mkfifo(folder / "contributions_pipe.csv")  # reading it would wait for ever
+    line = one_line_failure(prm(*run_args(tmp_path, source=str(folder))))
+    assert line.startswith(f"prm: {folder / 'contributions_pipe.csv'}: not a regular file")
+    assert not (tmp_path / "prm.db").exists()
 
 
 def test_a_rejections_file_that_cannot_be_written_stops_the_ingest_before_it_starts(tmp_path):
@@ -152,3 +190,16 @@ def test_unreachable_endpoint_and_s3_source_are_one_line(tmp_path, s3_store):
     line = one_line_failure(prm(*run_args(tmp_path, "--endpoint-url", down, source=source)))
     assert line.startswith(f"prm: cannot reach S3 endpoint {down} while opening the source")
     assert replace(s3_store, quick=True).client.meta.config.connect_timeout == 1
+
+
+@pytest.mark.integration
+def test_an_s3_source_without_register_files_is_refused_before_work(tmp_path, s3_store):
+    s3_store.client.create_bucket(Bucket=s3_store.bucket)
+    s3_store.client.put_object(Bucket=s3_store.bucket, Key="src/partners.csv", Body=b"x\n")
+    for prefix in ("nothing/", "src/partners.csv"):  # empty, and a file's key as the prefix
+        source = f"s3://{s3_store.bucket}/{prefix}"
+        line = one_line_failure(prm(*run_args(tmp_path, source=source)))
+        assert line == f"prm: {NOTHING} in s3://{s3_store.bucket}/{prefix.rstrip('/')}/"
+    line = one_line_failure(prm("ingest", "--source", "s3://"))
+    assert line == "prm: s3://: no bucket in the URI; give --source s3://BUCKET/PREFIX/"
+    assert not (tmp_path / "prm.db").exists()

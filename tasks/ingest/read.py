@@ -22,7 +22,7 @@ from models.codes import ENTITIES
 from models.contract import COLUMNS, META
 from tasks.errors import SourceError
 from tasks.ingest.read_csv import TEXT, parse_csv, trimmed_text
-from tasks.ingest.sources import Source, SourceFile
+from tasks.ingest.sources import Source, SourceFile, nothing_to_read
 
 if TYPE_CHECKING:  # openpyxl loads with the first .xlsx source (0.06 s a CSV run saves)
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -111,6 +111,8 @@ def read_source(source: Source) -> RawRecords:
         else:
             for sheet_entity, frame in _read_workbook(name, content):
                 parts[sheet_entity].append(frame)
+    if not any(parts.values()):  # no matching CSV, and no workbook with a matching sheet
+        raise nothing_to_read(source.uri)
     tables = {entity: _concat(entity, frames) for entity, frames in parts.items()}
     return RawRecords(source.uri, tables, fingerprint.hexdigest(), used)
 

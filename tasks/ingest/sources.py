@@ -4,6 +4,8 @@ A source lists its files (not recursively, in name order) and reads one file's b
 Parsing never touches the file system or the network: it gets bytes from here.
 """
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -48,16 +50,46 @@ class LocalSource:
         return str(self.path)
 
     def list_files(self) -> list[SourceFile]:
+        """Every entry of the folder but its sub-folders: a link that leads nowhere, or
+        something that is not a file, is listed too (size 0), so that reading it fails
+        naming it instead of the ingestion going on without it (contract section 2)."""
         if not self.path.is_dir():
             raise SourceError(f"{self.path}: source folder not found")
-        files = [p for p in self.path.iterdir() if p.is_file()]
-        return [SourceFile(p.name, p.stat().st_size) for p in sorted(files, key=lambda p: p.name)]
+        entries = sorted((p for p in self.path.iterdir() if not p.is_dir()), key=lambda p: p.name)
+        return [SourceFile(p.name, p.stat().st_size if p.is_file() else 0) for p in entries]
+
+    def problem(self, name: str) -> str | None:
+        """Why the file `name` of the folder cannot be read, or None when it can."""
+        path = self.path / name
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            if path.is_symlink():
+                return f"a link to {os.readlink(path)}, which cannot be opened ({exc.strerror})"
+            return f"cannot be read ({exc.strerror})"
+        if not stat.S_ISREG(mode):
+            return "not a regular file (a pipe, device or socket cannot be read as an export)"
+        if not os.access(path, os.R_OK):
+            return "cannot be read (Permission denied)"
+        return None
 
     def read_bytes(self, name: str) -> bytes:
+        problem = self.problem(name)  # a pipe would block the read for ever
+        if problem is not None:
+            raise SourceError(f"{self.path / name}: {problem}")
         try:
             return (self.path / name).read_bytes()
         except OSError as exc:
             raise SourceError(f"{self.path / name}: cannot be read ({exc.strerror})") from exc
+
+
+def nothing_to_read(uri: str) -> SourceError:
+    """The error of a source holding no file that ingestion reads (an empty or mistyped
+    folder or prefix): it fails rather than record an ingestion of nothing."""
+    return SourceError(
+        "no partner-register files (partners/agreements/contributions/exchange_rates "
+        f".csv/.xlsx) in {uri}"
+    )
 
 
 def open_source(uri: str, store: "ObjectStore | None" = None) -> Source:

@@ -6,6 +6,7 @@ where it came from (`_file`, `_row`). A file that cannot be read raises `SourceE
 naming the file and the problem, before anything is written anywhere.
 """
 
+import csv
 import hashlib
 import io
 import re
@@ -28,6 +29,10 @@ if TYPE_CHECKING:  # openpyxl loads with the first .xlsx source (0.06 s a CSV ru
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
+# Separators a spreadsheet may save a "CSV" with (Excel uses the system's list separator,
+# ';' in fr-CH, de-CH and most of Europe), as a message names them.
+_OTHER_SEPARATORS = {";": "';'", "\t": "tabs"}
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 
 
 @dataclass
@@ -175,12 +180,34 @@ def _read_csv(name: str, content: bytes, entity: str) -> pd.DataFrame:
         ) from exc
     if not text or text.isspace():
         raise SourceError(f"{name}: empty file, expected a header row")
+    _check_separator(name, text, entity)
     try:
         frame = parse_csv(text)
     except (pd.errors.ParserError, ValueError) as exc:
         problem = str(exc).strip().splitlines()[-1]
         raise SourceError(f"{name}: not a readable CSV ({problem})") from exc
     return _conform(name, entity, frame, first_row=1)
+
+
+def _check_separator(name: str, text: str, entity: str) -> None:
+    """Fail a file whose header holds the required columns only when split by another
+    separator than the comma: say so, rather than that its columns are missing."""
+    first_line = _FIRST_LINE.match(text).group()
+    required = {column for column, needed in COLUMNS[entity].items() if needed}
+
+    def headers(delimiter: str) -> set[str]:
+        return {
+            normalise_header(c) for c in next(csv.reader([first_line], delimiter=delimiter), [])
+        }
+
+    if required <= headers(","):
+        return
+    for delimiter, named in _OTHER_SEPARATORS.items():
+        if required <= headers(delimiter):
+            raise SourceError(
+                f"{name}: separated by {named}, but prm reads comma-separated CSV; save it with "
+                f"',' as the list separator, or as an .xlsx workbook with a sheet named {entity}"
+            )
 
 
 def _read_workbook(name: str, content: bytes) -> list[tuple[str, pd.DataFrame]]:

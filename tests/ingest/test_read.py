@@ -74,6 +74,27 @@ def test_unreadable_csv_fails_with_the_file_named(tmp_path, text):
         read_source(open_source(str(tmp_path)))
 
 
+@pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "tabs")])
+def test_a_csv_separated_by_semicolons_fails_saying_so(tmp_path, separator, named):
+    """Excel in fr-CH/de-CH saves "CSV" with ';': its header is there, its separator is not."""
+    text = (HEADER + 'C1,A1,ITU,1,EUR\nC2,A1,ITU,"1,5",CHF\n').replace(",", separator)
+    (tmp_path / "contributions.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as error:
+        read_source(open_source(str(tmp_path)))
+    assert str(error.value) == (
+        f"contributions.csv: separated by {named}, but prm reads comma-separated CSV; save it "
+        "with ',' as the list separator, or as an .xlsx workbook with a sheet named contributions"
+    )
+
+
+def test_a_missing_column_is_still_named_when_semicolons_are_in_the_header(tmp_path):
+    (tmp_path / "contributions.csv").write_text(
+        "contribution_id;agreement_id;source;amount\nC1;A1;ITU;1\n", encoding="utf-8"
+    )
+    with pytest.raises(SourceError, match=r"contributions\.csv: missing required column\(s\) "):
+        read_source(open_source(str(tmp_path)))
+
+
 @pytest.mark.parametrize(
     ("extra", "fields"), [(",x", 6), (",x,y", 7), (",", 6)], ids=["one", "two", "empty"]
 )

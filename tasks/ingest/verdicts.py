@@ -94,13 +94,13 @@ class Verdicts:
             repeated = parse.repeated(key_values.iloc[:, 0])
         else:
             repeated = key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
-        column = KEYS[self.entity][0]
-        self.flag(repeated, "duplicate_key", column, f"{column} repeats a key seen earlier")
+        columns = KEYS[self.entity]
+        named = f"{' and '.join(columns)} repeat" if len(columns) > 1 else f"{columns[0]} repeats"
+        self.flag(repeated, "duplicate_key", columns[0], f"{named} a key seen earlier")
 
     def rejections(self) -> pd.DataFrame:
         bad = ~self.ok
         frame = self.frame[bad].astype(object)  # Python strings, as the rejections store them
-        key_column = KEYS[self.entity][0]
         columns = self.column[bad]
         values = pd.Series(None, index=frame.index, dtype=object)
         for column in columns.unique():
@@ -110,7 +110,7 @@ class Verdicts:
                 "entity": self.entity,
                 "file": _storable(frame["_file"], "file"),
                 "row": frame["_row"].astype(int),
-                "key": _storable(frame[key_column], "key").replace("", None),
+                "key": _storable(_key_text(frame, KEYS[self.entity]), "key").replace("", None),
                 "column": self.column[bad],
                 "value": _storable(values.fillna(""), "value").replace("", None),
                 "reason": self.reason[bad],
@@ -118,6 +118,15 @@ class Verdicts:
             },
             columns=REJECTION_COLUMNS,
         ).reset_index(drop=True)
+
+
+def _key_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Each row's key as written: its cells joined by a space (`EUR 2024-01-01` for an
+    exchange rate), empty ones left out."""
+    key = frame[columns[0]].fillna("")
+    for column in columns[1:]:
+        key = (key + " " + frame[column].fillna("")).str.strip()
+    return key
 
 
 def _storable(values: pd.Series, column: str) -> pd.Series:

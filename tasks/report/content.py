@@ -16,6 +16,7 @@ from tasks.report.documents import (
     financial_partners_sentence,
     headline_sentence,
     membership_sentence,
+    partners_sentence,
     trend_sentence,
     usd_million_words,
     year_over_year_sentence,
@@ -148,12 +149,9 @@ def _results(content: ReportContent, metrics: Metrics) -> None:
     agreements_note = content.note(Text(prose.FULL_LIST_AGREEMENTS.format(annex=annex)))
     content.add(headline_sentence(metrics), agreements_note)
     if metrics.partners.total:
-        content.add(
-            f"These partnership agreements were signed with {metrics.partners.total} partners "
-            "of different type, distributed as follows:"
-        )
+        content.add(partners_sentence(metrics))
         _chart(content, "partners_by_type", titles, next(figure))
-    content.add(membership_sentence(metrics), content.note(_link(prose.MEMBERS_URL)))
+        content.add(membership_sentence(metrics), content.note(_link(prose.MEMBERS_URL)))
     content.add(financial_partners_sentence(metrics))
     top = metrics.top_financial_partners
     if top:

@@ -95,29 +95,48 @@ def headline_sentence(metrics: Metrics) -> str:
     )
 
 
+def partners_sentence(metrics: Metrics) -> str:
+    """Introduces the partners-by-type chart (a year with partners only)."""
+    total = metrics.partners.total
+    if metrics.agreements.signed == 1:
+        opening = "This partnership agreement was signed with"
+    else:
+        opening = "These partnership agreements were signed with"
+    if total == 1:
+        return f"{opening} 1 partner, whose type is shown below:"
+    return f"{opening} {total} partners of different type, distributed as follows:"
+
+
 def membership_sentence(metrics: Metrics) -> str:
-    """The partners' ITU membership categories, zero categories left out."""
+    """The partners' ITU membership categories, zero categories left out (a year with
+    partners only)."""
     counts = metrics.partners.by_membership
-    items = [
-        f"{counts[code]} {label(MEMBERSHIP_CATEGORIES, code)}"
-        for code in MEMBERSHIP_CATEGORIES
-        if counts.get(code, 0) > 0
-    ]
-    if not items:
-        return "None of these partners is an ITU member, based on ITU Membership categories."
-    return f"These partners included {_enumerate(items)}, based on ITU Membership categories."
+    present = [code for code in MEMBERSHIP_CATEGORIES if counts.get(code, 0) > 0]
+    basis = "based on ITU Membership categories."
+    if metrics.partners.total == 1:
+        if not present:
+            return f"This partner is not an ITU member, {basis}"
+        return f"This partner is among the {label(MEMBERSHIP_CATEGORIES, present[0])}, {basis}"
+    if not present:
+        return f"None of these partners is an ITU member, {basis}"
+    items = [f"{counts[code]} {label(MEMBERSHIP_CATEGORIES, code)}" for code in present]
+    return f"These partners included {_enumerate(items)}, {basis}"
 
 
 def financial_partners_sentence(metrics: Metrics) -> str:
     """How many of the year's partners signed financial contributions, and for how much."""
-    partners = metrics.partners
+    partners, year = metrics.partners, metrics.year
+    if partners.total == 0:
+        return f"No BDT partner signed a financial contribution in {year}."
     if partners.financial == 0:
+        if partners.total == 1:
+            return f"The BDT partner signed no financial contribution in {year}."
         return (
-            f"None of the {partners.total} BDT partners signed a financial contribution "
-            f"in {metrics.year}."
+            f"None of the {partners.total} BDT partners signed a financial contribution in {year}."
         )
     return (
-        f"Out of the {partners.total} BDT partners, {partners.financial} signed financial "
+        f"Out of the {_plural(partners.total, 'BDT partner', 'BDT partners')}, "
+        f"{partners.financial} signed financial "
         "contribution(s) for a total amount of "
         f"{rounded_usd_million_words(partners.financial_usd, 'about')} "
         "distributed as detailed below:"

@@ -175,3 +175,20 @@ def test_an_amount_that_converts_to_usd_0_00_is_rejected_not_loaded_as_money():
         "C2": Decimal("0.01"),
         "C3": Decimal("0.01"),
     }
+
+
+def test_a_repeated_exchange_rate_is_keyed_by_currency_and_valid_from():
+    rates = table(
+        "exchange_rates",
+        {"currency": "EUR", "valid_from": "2024-01-01", "units_per_usd": "0.8"},
+        {"currency": "EUR", "valid_from": "2024-02-01", "units_per_usd": "0.9"},
+        {"currency": "eur", "valid_from": "2024-01-01", "units_per_usd": "0.85"},
+    )
+    result = validate(raw(exchange_rates=rates), nothing_known())
+    (rejection,) = result.rejected["exchange_rates"].itertuples()
+    assert (rejection.row, rejection.key, rejection.reason) == (
+        3,
+        "eur 2024-01-01",
+        "duplicate_key",
+    )
+    assert rejection.message == "currency and valid_from repeat a key seen earlier"

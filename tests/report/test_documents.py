@@ -189,3 +189,35 @@ def test_an_amount_under_the_rounding_is_not_approximately_less_than_anything():
     assert "contributions totalling less than USD 0.1 million, with" in text
     assert "for a total amount of less than USD 0.1 million distributed" in text
     assert "approximately less than" not in text and "about less than" not in text
+
+
+def _with_partners(metrics: Metrics, signed: int, total: int, members: dict[str, int]) -> Metrics:
+    """`metrics` with `signed` agreements and `total` partners of these membership counts."""
+    data = metrics.model_dump(mode="json")
+    data["agreements"]["signed"] = signed
+    data["partners"].update(total=total, by_membership={"NONE": total - sum(members.values())})
+    data["partners"]["by_membership"].update(members)
+    data["partners"]["financial"] = min(data["partners"]["financial"], total)
+    return Metrics.model_validate(data)
+
+
+def test_one_partner_is_worded_in_the_singular():
+    text = render_markdown(_with_partners(seed_metrics(), 1, 1, {}))
+    assert "This partnership agreement was signed with 1 partner, whose type is shown below:" in (
+        text
+    )
+    assert "This partner is not an ITU member, based on ITU Membership categories." in text
+    assert "Out of the 1 BDT partner, 1 signed financial contribution(s)" in text
+    member = render_markdown(_with_partners(zero_money_metrics(), 2, 1, {"MEMBER_STATE": 1}))
+    assert "These partnership agreements were signed with 1 partner, whose type" in member
+    assert "This partner is among the Member States, based on ITU Membership categories." in (
+        member
+    )
+    assert "The BDT partner signed no financial contribution in 2024." in member
+
+
+def test_a_year_without_partners_says_nothing_about_these_partners():
+    text = render_markdown(_with_partners(zero_money_metrics(), 0, 0, {}))
+    assert "No BDT partner signed a financial contribution in 2024." in text
+    assert "None of these partners" not in text and "of the 0" not in text
+    assert "ITU Membership categories" not in text

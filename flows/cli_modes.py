@@ -57,8 +57,11 @@ class Checks:
     source: str | None = None
     upload: bool = False
     database: bool = True
+    existing_database: bool = False  # the command only reads: a missing database is refused
     upgrade: bool = True  # off when the flow run brings the schema up to date itself
     output_file: tuple[Path, str] | None = None  # (path, its option) written at the end
+    output_folder: tuple[Path, str] | None = None  # (folder, its option) written into
+    prefect_api: bool = False  # the command runs flows: the Prefect API answers and lets us in
 
 
 @contextmanager
@@ -100,6 +103,8 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
         check.check_folder(checks.source)
     if checks.output_file is not None:
         check.check_output_file(*checks.output_file)
+    if checks.output_folder is not None:
+        check.check_output_folder(*checks.output_folder)
     if checks.upload:
         check.check_bucket(settings.s3_bucket)
     store = object_store(settings)  # boto3 loads with the first call
@@ -107,6 +112,13 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
         check.check_source(checks.source, store)
     if checks.upload:
         check.check_credentials(store)
+    if checks.prefect_api:
+        from flows.prefect_api import api_url, check_credentials
+
+        if api_url():  # else a temporary server is started for the run
+            check_credentials()
+    if checks.database:
+        check.check_database_url(settings.db_url(), must_exist=checks.existing_database)
     engine = database_engine(settings)
     if checks.database:
         check.check_database(engine)

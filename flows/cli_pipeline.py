@@ -108,7 +108,8 @@ def ingest(
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
         with loading_libraries():
             written = None if rejections is None else (rejections, "--rejections")
-            resources = prepare(settings, Checks(source=source, output_file=written))
+            checks = Checks(source=source, output_file=written, prefect_api=use_prefect(prefect))
+            resources = prepare(settings, checks)
             from tasks.pipeline import ingest_source
         if use_prefect(prefect):
             from flows.ingest import ingest as ingest_flow
@@ -151,7 +152,11 @@ def report(
             report_settings=report_settings,
         )  # fmt: skip
         with loading_libraries():
-            resources = prepare(settings, Checks(year=year, upload=not no_upload))
+            checks = Checks(
+                year=year, upload=not no_upload, existing_database=True,
+                output_folder=out_folder(out_dir), prefect_api=use_prefect(prefect),
+            )  # fmt: skip
+            resources = prepare(settings, checks)
             written_as = report_options(settings, year, allow_empty)
             from tasks.pipeline import build_report, publish
             from tasks.storage.previous import compared_location, load_previous
@@ -206,7 +211,10 @@ def run(
         )  # fmt: skip
         flows = use_prefect(prefect)
         compared = compared_folder(compare_to)
-        checks = Checks(year=year, source=source, upload=not no_upload, upgrade=not flows)
+        checks = Checks(
+            year=year, source=source, upload=not no_upload, upgrade=not flows,
+            output_folder=out_folder(out_dir), prefect_api=flows,
+        )  # fmt: skip
         with loading_libraries():
             resources = prepare(settings, checks)
             written_as = report_options(settings, year, allow_empty)
@@ -239,6 +247,11 @@ def run(
         if summary.published:
             out.print(f"Published to {summary.published.uri}")
     out.print(mode, soft_wrap=True)
+
+
+def out_folder(out_dir: Path | None) -> tuple[Path, str] | None:
+    """The `--out` folder as a check of `Checks` (None: the data folder's default)."""
+    return None if out_dir is None else (out_dir, "--out")
 
 
 def compared_folder(compare_to: Path | None) -> str | None:

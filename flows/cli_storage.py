@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
+from tasks.checks import check_output_folder
 from tasks.config import get_settings
 from tasks.durations import parse_duration
 from tasks.errors import PrmError
@@ -58,6 +59,7 @@ def fetch(
     from tasks.storage.retrieve import fetch_bundle
 
     with one_line_errors():
+        check_output_folder(dest, "--dest")
         store = _store(endpoint_url, bucket, prefix)
         folder = fetch_bundle(year=year, run_id=run, dest=dest, store=store)
     typer.echo(f"{folder}: bundle downloaded, every file matches manifest.json")

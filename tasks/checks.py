@@ -77,7 +77,20 @@ def check_output_file(path: Path, option: str) -> None:
     step, its rows committed, for want of a place to write its rejected rows)."""
     if path.is_dir():
         raise PrmError(f"{path}: is a folder; give {option} a file name (e.g. {path}/out.csv)")
-    folder = path.parent
+    _check_can_make(path, path.parent)
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """A folder the command will write into (--out, --dest) is a folder, or can be made:
+    found now, not after the work as a FileExistsError."""
+    if path.exists() and not path.is_dir():
+        raise PrmError(f"{path}: is a file; give {option} a folder (it is made if missing)")
+    _check_can_make(path, path)
+
+
+def _check_can_make(path: Path, folder: Path) -> None:
+    """`folder` (where `path` goes) exists, or its nearest existing parent is a folder that
+    can be written."""
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
@@ -118,6 +131,51 @@ def check_source(uri: str, store: "ObjectStore") -> None:
             raise SourceError(f"{folder.path / file.name}: {problem}")
 
 
+DATABASE_FIX = "check --db or PRM_DATABASE_URL"
+DRIVERS = {  # the database URLs prm accepts, by SQLAlchemy backend: their drivers
+    "sqlite": ("sqlite", "sqlite+pysqlite"),
+    "postgresql": ("postgresql", "postgresql+psycopg"),
+}
+URL_EXAMPLES = "sqlite:///path/to/prm.db or postgresql+psycopg://user@host:5432/db"
+
+
+def check_database_url(url: str, must_exist: bool = False) -> None:
+    """The database URL is one prm can use (SQLite or PostgreSQL through psycopg 3), said in
+    one line without the password; with `must_exist` (commands that only read), an SQLite
+    file that is not there is refused rather than created empty."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError) as exc:
+        reason = (
+            "has a port that is not a number" if isinstance(exc, ValueError) else "cannot be parsed"
+        )
+        raise PrmError(f"the database URL {reason}: {DATABASE_FIX} (e.g. {URL_EXAMPLES})") from None
+    shown = parsed.render_as_string(hide_password=True)
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql") and parsed.drivername not in DRIVERS["postgresql"]:
+        raise PrmError(
+            f"database URL {shown}: write postgresql+psycopg://... (or postgresql://...; "
+            f"prm uses psycopg 3): {DATABASE_FIX}"
+        )
+    if parsed.drivername not in DRIVERS.get(backend, ()):
+        raise PrmError(
+            f"database URL {shown}: only SQLite and PostgreSQL are supported "
+            f"(e.g. {URL_EXAMPLES}): {DATABASE_FIX}"
+        )
+    if port is not None and not 0 < port < 65536:
+        raise PrmError(f"database URL {shown}: port {port} is not 1-65535: {DATABASE_FIX}")
+    file = parsed.database if backend == "sqlite" else None
+    if must_exist and file and file != ":memory:" and not Path(file).exists():
+        raise PrmError(
+            f"database {shown} does not exist (run prm ingest first, or check --db / "
+            "PRM_DATABASE_URL)"
+        )
+
+
 def check_database(engine: "Engine") -> None:
     """The database answers a trivial query (a server that is down fails within a second)."""
     from sqlalchemy import text
@@ -125,7 +183,7 @@ def check_database(engine: "Engine") -> None:
 
     url = engine.url
     shown = url.render_as_string(hide_password=True)
-    fix = "check --db or PRM_DATABASE_URL"
+    fix = DATABASE_FIX
     if url.get_backend_name() == "postgresql" and url.host and not url.host.startswith("/"):
         try:
             socket.create_connection((url.host, url.port or 5432), PROBE_SECONDS).close()

@@ -7,6 +7,8 @@ when a check fails. How fast each fails is measured by bench/cli_speed.py, not h
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,6 +162,44 @@ def test_a_database_that_does_not_answer_is_one_line_without_the_password(tmp_pa
     )
 
 
+def test_report_refuses_a_database_that_does_not_exist_and_creates_nothing(tmp_path):
+    typo = tmp_path / "typo" / "prm.db"
+    args = ["report", "--year", "2024", "--no-upload"]
+    line = one_line_failure(prm(*args, "--db", f"sqlite:///{typo}"))
+    assert line == (
+        f"prm: database sqlite:///{typo} does not exist "
+        "(run prm ingest first, or check --db / PRM_DATABASE_URL)"
+    )
+    default = tmp_path / "var" / "prm.db"  # PRM_DATA_DIR (tests/conftest.py), nothing there
+    assert one_line_failure(prm(*args)).startswith(f"prm: database sqlite:///{default} does not")
+    assert not typo.parent.exists() and not default.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgres://prm:hunter2@db/prm", "database URL postgres://prm:***@db/prm: write "
+         "postgresql+psycopg://... (or postgresql://...; prm uses psycopg 3)"),
+        ("postgresql+psycopg2://db/prm", "database URL postgresql+psycopg2://db/prm: write "
+         "postgresql+psycopg://... (or postgresql://...; prm uses psycopg 3)"),
+        ("mysql://db/prm", "database URL mysql://db/prm: only SQLite and PostgreSQL are "
+         "supported (e.g. sqlite:///path/to/prm.db or postgresql+psycopg://user@host:5432/db)"),
+        ("postgresql://prm:hunter2@db:notaport/prm", "the database URL has a port that is not "
+         "a number"),
+        ("postgresql://db:99999/prm", "database URL postgresql://db:99999/prm: port 99999 is "
+         "not 1-65535"),
+        ("not a url", "the database URL cannot be parsed"),
+    ],
+)  # fmt: skip
+def test_a_database_url_prm_cannot_use_is_one_line_naming_the_fix(tmp_path, url, reason):
+    for command in (run_args(tmp_path), ["report", "--year", "2024", "--no-upload", "--db", ""]):
+        command[command.index("--db") + 1] = url
+        line = one_line_failure(prm(*command))
+        assert line.startswith(f"prm: {reason}") and "check --db or PRM_DATABASE_URL" in line
+        assert "hunter2" not in line
+    assert not (tmp_path / "var").exists()
+
+
 @pytest.mark.integration
 def test_a_database_that_refuses_is_one_line(pg_database):
     wrong = get_engine(pg_database.rsplit("/", 1)[0] + "/prm_no_such_database")
@@ -202,4 +242,46 @@ def test_an_s3_source_without_register_files_is_refused_before_work(tmp_path, s3
         assert line == f"prm: {NOTHING} in s3://{s3_store.bucket}/{prefix.rstrip('/')}/"
     line = one_line_failure(prm("ingest", "--source", "s3://"))
     assert line == "prm: s3://: no bucket in the URI; give --source s3://BUCKET/PREFIX/"
+    assert not (tmp_path / "prm.db").exists()
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_work(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    line = one_line_failure(prm(*run_args(tmp_path, "--out", str(a_file))))
+    assert line == f"prm: {a_file}: is a file; give --out a folder (it is made if missing)"
+    line = one_line_failure(prm(*run_args(tmp_path, "--out", str(a_file / "bundle"))))
+    assert (
+        line == f"prm: {a_file / 'bundle'}: cannot be written (check {a_file} and its permissions)"
+    )
+    assert not (tmp_path / "prm.db").exists()
+    line = one_line_failure(prm("fetch", "--year", "2024", "--dest", str(a_file)))
+    assert line == f"prm: {a_file}: is a file; give --dest a folder (it is made if missing)"
+
+
+def test_an_endpoint_url_without_its_scheme_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRM_S3_BUCKET", "prm-bucket")
+    line = one_line_failure(prm("runs", "--endpoint-url", "127.0.0.1:23999"))
+    assert line == (
+        "prm: S3 endpoint URL '127.0.0.1:23999' is not http(s)://host[:port]: give "
+        "--endpoint-url or PRM_S3_ENDPOINT_URL with its scheme (e.g. http://127.0.0.1:23999)"
+    )
+    monkeypatch.setenv("PRM_S3_ENDPOINT_URL", "ftp://key:hunter2@store.example:21")
+    args = [a for a in run_args(tmp_path) if a != "--no-upload"]
+    line = one_line_failure(prm(*args))
+    assert line.startswith("prm: S3 endpoint URL 'ftp://store.example:21' is not http(s)://")
+    assert "hunter2" not in line and not (tmp_path / "prm.db").exists()
+
+
+def test_an_unreachable_prefect_api_is_one_line_before_work(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_API_URL": url, "PYTHONPATH": str(Path(SAMPLE).parents[1])}
+    command = [sys.executable, "-m", "flows.cli", *run_args(tmp_path)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (
+        f"prm: cannot reach the Prefect API at {url} (ConnectError): start the server, "
+        "or check PREFECT_API_URL (unset, prm runs in-process)\n"
+    )
     assert not (tmp_path / "prm.db").exists()

@@ -6,6 +6,7 @@ whether retrying may help (`retryable`: the endpoint could not be reached or was
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.exceptions import RetriesExceededError, S3UploadFailedError
@@ -37,6 +38,7 @@ def s3_client(endpoint_url: str | None, *, quick: bool = False):
     `quick` is for the checks made before any work: one attempt, short timeouts, so an
     unreachable endpoint is known in about a second instead of after every retry.
     """
+    check_endpoint_url(endpoint_url)
     session = boto3.session.Session()
     config = Config(
         retries={"mode": "standard", "max_attempts": 1 if quick else 3},
@@ -52,6 +54,20 @@ def s3_client(endpoint_url: str | None, *, quick: bool = False):
         region_name=session.region_name or "us-east-1",
         config=config,
     )
+
+
+def check_endpoint_url(endpoint_url: str | None) -> None:
+    """An endpoint URL boto3 can use: http(s)://host[:port] (boto3 says only "Invalid endpoint")."""
+    if not endpoint_url:
+        return
+    parts = urlsplit(endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        scheme, sep, rest = endpoint_url.rpartition("://")
+        host = rest.rpartition("@")[2]  # never a user:password written into the URL
+        raise StorageError(
+            f"S3 endpoint URL {scheme + sep + host!r} is not http(s)://host[:port]: give "
+            f"--endpoint-url or PRM_S3_ENDPOINT_URL with its scheme (e.g. http://{host})"
+        )
 
 
 def error_code(exc: ClientError) -> str:

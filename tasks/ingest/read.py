@@ -22,7 +22,7 @@ import pandas as pd
 from models.codes import ENTITIES
 from models.contract import COLUMNS, META
 from tasks.errors import SourceError
-from tasks.ingest.read_csv import TEXT, parse_csv, trimmed_text
+from tasks.ingest.read_csv import TEXT, check_quotes, parse_csv, trimmed_text
 from tasks.ingest.sources import Source, SourceFile, nothing_to_read
 
 if TYPE_CHECKING:  # openpyxl loads with the first .xlsx source (0.06 s a CSV run saves)
@@ -182,6 +182,7 @@ def _read_csv(name: str, content: bytes, entity: str) -> pd.DataFrame:
         raise SourceError(f"{name}: empty file, expected a header row")
     _check_separator(name, text, entity)
     try:
+        check_quotes(text)
         frame = parse_csv(text)
     except (pd.errors.ParserError, ValueError) as exc:
         problem = str(exc).strip().splitlines()[-1]

@@ -87,6 +87,37 @@ def test_a_csv_separated_by_semicolons_fails_saying_so(tmp_path, separator, name
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('P1,"Quote "Two" x",GOVERNMENT\n', "row 1"),
+        ('P1,Alpha,ACADEMIA\n\nP2,"Beta" Ltd,GOVERNMENT\n', "row 3"),  # blank lines count
+        ('P1,"He said ""hi"" "then",ACADEMIA\n', "row 1"),
+    ],
+    ids=["inner quotes", "after a blank line", "after a doubled quote"],
+)
+def test_a_quoted_field_that_goes_on_after_its_closing_quote_fails_the_file(tmp_path, text, where):
+    """Both parsers would join the parts (`Quote Two" x"`): a value the file does not hold."""
+    (tmp_path / "partners.csv").write_text("partner_id,name,partner_type\n" + text)
+    with pytest.raises(SourceError) as error:
+        read_source(open_source(str(tmp_path)))
+    assert str(error.value) == (
+        f"partners.csv: not a readable CSV ({where}: a quoted field goes on after its closing "
+        'quote; write a quote inside a quoted field as two quotes "")'
+    )
+
+
+def test_literal_and_doubled_quotes_are_read_as_written(tmp_path):
+    (tmp_path / "partners.csv").write_text(
+        "partner_id,name,partner_type\n"
+        'P1,Company "X" Ltd,ACADEMIA\n'
+        'P2,"Quote ""Two"" x",GOVERNMENT\n'
+        'P3, "Gamma",GOVERNMENT\n'
+    )
+    names = read_source(open_source(str(tmp_path))).tables["partners"]["name"].tolist()
+    assert names == ['Company "X" Ltd', 'Quote "Two" x', '"Gamma"']
+
+
 def test_a_missing_column_is_still_named_when_semicolons_are_in_the_header(tmp_path):
     (tmp_path / "contributions.csv").write_text(
         "contribution_id;agreement_id;source;amount\nC1;A1;ITU;1\n", encoding="utf-8"

@@ -6,6 +6,7 @@ PRM_* environment variable when the flag is not given (flags win).
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import typer
 
 from tasks.errors import PrmError
 
+INTERRUPTED = 130  # exit status after Ctrl-C, as a shell reports a process ended by SIGINT
 # The app's own options, set by its callback before any command runs (flows/cli.py).
 options = {"verbose": False}
 
@@ -63,15 +65,32 @@ Prefix = Annotated[
 ]
 
 
+@dataclass
+class Interruption:
+    """What a Ctrl-C at this point of a command leaves behind (None: nothing to add), kept up
+    to date by the command and its progress display (flows/cli_progress.py)."""
+
+    note: str | None = None
+
+
+NOT_KEPT = "nothing of this ingestion was kept (it was rolled back)"
+
+
 @contextmanager
-def one_line_errors() -> Iterator[None]:
+def one_line_errors() -> Iterator[Interruption]:
     """Print any failure as one line on stderr (`prm: reason`) and exit with status 1.
 
     prm's own errors are meant for the user and print as they are; anything unexpected also
-    names its type and points at --verbose.
+    names its type and points at --verbose. Ctrl-C exits 130 (the shell's convention for an
+    interrupt) with `prm: interrupted` and what the interruption left, if the command said.
     """
+    interruption = Interruption()
     try:
-        yield
+        yield interruption
+    except KeyboardInterrupt:
+        note = f": {interruption.note}" if interruption.note else ""
+        typer.echo(f"prm: interrupted{note}", err=True)
+        raise typer.Exit(INTERRUPTED) from None
     except (click.exceptions.Exit, click.ClickException):
         raise
     except Exception as exc:

@@ -23,11 +23,13 @@ from flows.cli_modes import (
     use_prefect,
 )
 from flows.cli_options import (
+    NOT_KEPT,
     AllowEmpty,
     Bucket,
     CompareTo,
     Db,
     EndpointUrl,
+    Interruption,
     NoUpload,
     OutDir,
     Prefix,
@@ -104,7 +106,8 @@ def ingest(
     prefect: UsePrefect = False,
 ) -> None:
     """Ingest a folder or S3 prefix of partner-register exports."""
-    with one_line_errors():
+    with one_line_errors() as interruption:
+        interruption.note = NOT_KEPT
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
         with loading_libraries():
             written = None if rejections is None else (rejections, "--rejections")
@@ -122,10 +125,11 @@ def ingest(
             from flows.cli_progress import progress_display
             from tasks.ingest.sources import open_source
 
-            with progress_display(out) as progress:
+            with progress_display(out, interruption) as progress:
                 opened = open_source(source, resources.store)
                 result = ingest_source(opened, resources.engine, progress)
             mode = IN_PROCESS
+        interruption.note = f"ingestion {result.ingestion_id} was kept (committed)"
         path = write_rejections(result, resources, rejections)  # first: nothing can stop it
         print_ingestion(result)
     out.print(f"Rejected rows written to {path}")
@@ -146,7 +150,7 @@ def report(
     report_settings: ReportSettings = None,
 ) -> None:
     """Write the report bundle of a year from the database (and publish it)."""
-    with one_line_errors():
+    with one_line_errors() as interruption:
         settings = get_settings(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
             report_settings=report_settings,
@@ -176,14 +180,19 @@ def report(
             from flows.cli_progress import progress_display
 
             previous = load_previous(location, store) if location else None
-            with progress_display(out) as progress:
+            with progress_display(out, interruption) as progress:
                 written = build_report(
                     resources.engine, year, out_dir, data_dir=resources.data_dir,
                     progress=progress, previous=previous, options=written_as,
                 )  # fmt: skip
             mode = IN_PROCESS
         out.print(f"Bundle written to {written.bundle_dir}")
+        interruption.note = f"the bundle is in {written.bundle_dir}; nothing was published"
         if not no_upload:
+            interruption.note = (
+                f"the bundle is in {written.bundle_dir}; publishing was cut "
+                "(latest.json moves only after every file is uploaded)"
+            )
             published = publish(written.bundle_dir, year, written.run_id, resources.store)
             out.print(f"Published to {published.uri}")
     out.print(mode, soft_wrap=True)
@@ -204,7 +213,8 @@ def run(
     report_settings: ReportSettings = None,
 ) -> None:
     """Ingest, aggregate, draw, write the bundle and publish it: the whole pipeline."""
-    with one_line_errors():
+    with one_line_errors() as interruption:
+        interruption.note = NOT_KEPT
         settings = get_settings(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
             report_settings=report_settings,
@@ -231,7 +241,7 @@ def run(
             )  # fmt: skip
         else:
             summary = run_in_process(
-                resources, source, year, not no_upload, out_dir, compared, written_as
+                resources, source, year, not no_upload, out_dir, compared, written_as, interruption
             )
             mode = IN_PROCESS
     if summary.report_reused:
@@ -271,13 +281,14 @@ def run_in_process(
     out_dir: Path | None,
     compare_to: str | None,
     written_as,
+    interruption: Interruption,
 ):
     """The monthly run's steps as plain functions, with progress on the console
-    (`written_as`: the report's options)."""
+    (`written_as`: the report's options; `interruption` kept saying what Ctrl-C leaves)."""
     from flows.cli_progress import progress_display
     from tasks import monthly
 
-    with progress_display(out) as progress:
+    with progress_display(out, interruption) as progress:
         steps = monthly.plain_steps(
             resources.engine, resources.store, resources.data_dir, progress, written_as
         )

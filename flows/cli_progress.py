@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from flows.cli_options import Interruption
 from tasks.pipeline import Progress
 
 UNITS = {
@@ -46,7 +47,8 @@ class PlainLines:
             files = self.detail.split(",", 1)[0]
             line = f"read: {files}, {self.done / 1024:.1f} kB"
         else:
-            detail = f" ({self.detail})" if self.stage in ("validate", "load") else ""
+            shown = self.detail and self.stage in ("validate", "load")
+            detail = f" ({self.detail})" if shown else ""
             line = f"{self.stage}: {self.done} {UNITS[self.stage]}{detail}"
         self.console.print(line, markup=False, highlight=False)
         self.stage = None
@@ -67,13 +69,43 @@ class Bars:
         self.progress.update(task, completed=done, total=total or done, description=label)
 
 
+def noting(progress: Progress, interruption: Interruption) -> Progress:
+    """`progress`, also keeping `interruption` saying what a Ctrl-C now would leave: the
+    ingestion is kept once its load has committed (`load` done, "ingestion N"), and a
+    bundle is published only once every file is uploaded and latest.json moved."""
+    kept: list[str] = []
+
+    def call(stage: str, done: int, total: int, detail: str = "") -> None:
+        if stage == "load" and detail.startswith("ingestion"):
+            kept[:] = [f"{detail} was kept (committed before the interruption)"]
+        elif stage in ("charts", "documents"):
+            interruption.note = "; ".join([*kept, "no bundle was published"])
+        elif stage == "upload":
+            cut = "publishing was cut (latest.json moves only after every file is uploaded)"
+            interruption.note = "; ".join([*kept, cut])
+        if stage == "load" and kept:
+            interruption.note = kept[0]
+        progress(stage, done, total, detail)
+
+    return call
+
+
 @contextmanager
-def progress_display(console: Console) -> Iterator[Progress]:
-    """A progress callback for the command's stages: bars on a terminal, else plain lines."""
+def progress_display(
+    console: Console, interruption: Interruption | None = None
+) -> Iterator[Progress]:
+    """A progress callback for the command's stages: bars on a terminal, else plain lines
+    (the line of a stage cut by Ctrl-C is not printed). With `interruption`, what Ctrl-C
+    would leave is kept up to date as the stages go."""
+    if interruption is None:
+        interruption = Interruption()
     if not sys.stdout.isatty():
         lines = PlainLines(console)
         try:
-            yield lines
+            yield noting(lines, interruption)
+        except KeyboardInterrupt:
+            lines.stage = None
+            raise
         finally:
             lines.flush()
         return
@@ -84,4 +116,4 @@ def progress_display(console: Console) -> Iterator[Progress]:
         TimeElapsedColumn(),
     )
     with RichProgress(*columns, console=console) as progress:
-        yield Bars(progress)
+        yield noting(Bars(progress), interruption)

@@ -46,7 +46,7 @@ from tasks.errors import PrmError
 
 # Paths, sources, names and values are the user's text: printed as they are, never read as
 # rich markup (a folder named "[x]" would fail the command after its work was done).
-out = Console(markup=False, highlight=False)
+out = Console(markup=False, highlight=False, soft_wrap=True)  # a path is never cut in two
 SHOW_REJECTIONS = 20
 SHOW_CHARS = 80  # of a rejected value: the whole of it is in the --rejections CSV
 

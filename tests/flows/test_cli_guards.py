@@ -80,3 +80,20 @@ def test_a_bad_link_duration_is_refused_before_boto3_loads(tmp_path):
     assert errors == [errors[0]] and errors[0].startswith("prm: --expires: ")
     assert "typer" in imported and "boto3" not in imported and "botocore" not in imported
     assert took < 10  # a guard against a hang, not a benchmark (about 0.5 s here)
+
+
+def test_paths_are_never_broken_across_lines_when_stdout_is_not_a_terminal(tmp_path):
+    deep = tmp_path / "a-rather-long-folder-name-for-the-exports" / "with" / "several" / "levels"
+    folder = source(deep / "so-that-every-path-is-longer-than-eighty-columns")
+    rejections = deep / "rejections-of-the-register-with-a-long-name.csv"
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    result = prm("ingest", "--source", str(folder), "--db", db, "--rejections", str(rejections))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"Ingestion 1 of {folder}" in [line.strip() for line in lines]
+    assert f"Rejected rows written to {rejections}" in lines
+    bundle = deep / "the-bundle-folder-also-with-a-name-long-enough-to-wrap-at-eighty"
+    result = prm("report", "--year", "2024", "--db", db, "--no-upload", "--out", str(bundle))
+    assert result.exit_code == 0, result.output
+    assert f"Bundle written to {bundle}" in result.stdout.splitlines()
+    assert max(len(line) for line in lines) > 80  # what a terminal would wrap, not rich

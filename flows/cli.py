@@ -2,7 +2,8 @@
 
 Without PREFECT_API_URL a command runs the pipeline in this process, without Prefect; with
 it (or `--prefect`), `run`, `ingest` and `report` run the flows (flows/cli_modes.py).
-Every command exits 0 on success, or 1 with a one-line reason on stderr. The commands live by
+Every command exits 0 on success, or 1 with a one-line reason on stderr (2 for a usage error,
+as click does; 130 after Ctrl-C, saying what was kept). The commands live by
 concept: the pipeline's in flows/cli_pipeline.py, published bundles' in flows/cli_storage.py,
 Prefect's in flows/cli_prefect.py, the worker and retention in flows/cli_ops.py; this module
 makes the app, its --verbose option and `prm db upgrade`, and registers the others.
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from flows.cli_modes import Checks, prepare
-from flows.cli_options import Db, one_line_errors, options
+from flows.cli_options import FLAG, Db, one_line_errors, options
 from tasks.config import get_settings
 
 app = typer.Typer(
@@ -29,7 +30,10 @@ app.add_typer(db_app, name="db")
 @app.callback()
 def main_options(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show Prefect's run logs on the console.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", metavar=FLAG, help="Show Prefect's run logs on the console."
+        ),
     ] = False,
 ) -> None:
     """prm: ITU-D partnerships & resource-mobilization reporting pipeline."""

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_options import Bucket, EndpointUrl, Prefix, one_line_errors
+from flows.cli_options import FLAG, Bucket, EndpointUrl, Prefix, one_line_errors
 from tasks.config import get_settings
 from tasks.errors import PrmError
 
@@ -22,9 +22,14 @@ OlderThan = Annotated[
 
 def prune(
     older_than: OlderThan = "90d",
-    yes: Annotated[bool, typer.Option("--yes", help="Delete (default: only list).")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", metavar=FLAG, help="Delete (default: only list).")
+    ] = False,
     bucket_runs: Annotated[
-        bool, typer.Option("--bucket-runs", help="Also published runs (each year's latest kept).")
+        bool,
+        typer.Option(
+            "--bucket-runs", metavar=FLAG, help="Also published runs (each year's latest kept)."
+        ),
     ] = False,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,

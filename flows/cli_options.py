@@ -16,6 +16,7 @@ import typer
 from tasks.errors import PrmError
 
 INTERRUPTED = 130  # exit status after Ctrl-C, as a shell reports a process ended by SIGINT
+FLAG = ""  # the metavar of an on/off flag: typer 0.29 would show `<bool>`, as if it took a value
 # The app's own options, set by its callback before any command runs (flows/cli.py).
 options = {"verbose": False}
 
@@ -33,11 +34,15 @@ CompareTo = Annotated[
         help="Bundle folder changes.json compares with (default: the published latest run).",
     ),
 ]
-NoUpload = Annotated[bool, typer.Option("--no-upload", help="Write the bundle locally only.")]
+NoUpload = Annotated[
+    bool, typer.Option("--no-upload", metavar=FLAG, help="Write the bundle locally only.")
+]
 AllowEmpty = Annotated[
     bool,
     typer.Option(
-        "--allow-empty", help="Write and publish a year with no signed agreement (else refused)."
+        "--allow-empty",
+        metavar=FLAG,
+        help="Write and publish a year with no signed agreement (else refused).",
     ),
 ]
 ReportSettings = Annotated[
@@ -55,7 +60,9 @@ EndpointUrl = Annotated[
 UsePrefect = Annotated[
     bool,
     typer.Option(
-        "--prefect", help="Run the Prefect flows (the default when PREFECT_API_URL is set)."
+        "--prefect",
+        metavar=FLAG,
+        help="Run the Prefect flows (the default when PREFECT_API_URL is set).",
     ),
 ]
 RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")]

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.cli_options import Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
+from flows.cli_options import FLAG, Bucket, EndpointUrl, Prefix, RunId, Year, one_line_errors
 from tasks.checks import check_output_folder
 from tasks.config import get_settings
 from tasks.durations import parse_duration
@@ -123,14 +123,19 @@ def index(
 
 
 def link(
-    year: OptionalYear = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Report year (required unless --index).")
+    ] = None,
     file: Annotated[str, typer.Option("--file", help="Bundle file to link to.")] = "report.html",
     expires: Annotated[
         str, typer.Option("--expires", help="How long the link works: 30m, 12h, 7d (max).")
     ] = "7d",
     run: RunId = None,
     to_index: Annotated[
-        bool, typer.Option("--index", help="Link the bucket's index.html instead of a run.")
+        bool,
+        typer.Option(
+            "--index", metavar=FLAG, help="Link the bucket's index.html instead of a run."
+        ),
     ] = False,
     endpoint_url: EndpointUrl = None,
     bucket: Bucket = None,

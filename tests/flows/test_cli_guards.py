@@ -97,3 +97,21 @@ def test_paths_are_never_broken_across_lines_when_stdout_is_not_a_terminal(tmp_p
     assert result.exit_code == 0, result.output
     assert f"Bundle written to {bundle}" in result.stdout.splitlines()
     assert max(len(line) for line in lines) > 80  # what a terminal would wrap, not rich
+
+
+def test_help_shows_flags_without_a_value_and_what_link_needs():
+    for command in ("run", "report", "ingest", "link", "prune"):
+        shown = prm(command, "--help")
+        assert shown.exit_code == 0
+        flags = [line for line in shown.stdout.splitlines() if "--" in line and "<bool>" in line]
+        assert [line for line in flags if "--help" not in line] == []  # typer's own --help
+    link = " ".join(prm("link", "--help").stdout.split())
+    assert "--year <int> Report year (required unless --index)." in link
+    assert "every year" not in link
+
+
+def test_a_usage_error_exits_2_as_the_readme_says():
+    result = CliRunner().invoke(app, ["report", "--year", "abc"], prog_name="prm")
+    assert (result.exit_code, result.stdout) == (2, "")
+    said = " ".join(result.stderr.split())
+    assert "Invalid value for '--year'" in said and "Try 'prm report --help'" in said

@@ -97,6 +97,10 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
     folder or missing bucket is reported before pandas, SQLAlchemy or boto3 load."""
     from tasks import checks as check
 
+    if checks.prefect_api:  # before Prefect is imported: it reads its logging settings once
+        from flows.cli_options import options
+
+        prefect_environment(options["verbose"])
     if checks.year is not None:
         check.check_year(checks.year)
     if checks.source is not None:

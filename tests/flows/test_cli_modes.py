@@ -143,3 +143,15 @@ def test_s3_source_is_read_at_the_endpoint_of_the_run(prefect_api, s3_store, tmp
         metrics = json.loads((tmp_path / db / "metrics.json").read_text())
         assert metrics["data_quality"]["read"]["agreements"] == 5
         assert f"s3://{s3_store.bucket}/reports/2024/" in result.stdout
+
+
+@pytest.mark.integration  # a temporary Prefect server: 10 s
+def test_a_failed_prefect_run_is_one_line_without_prefect_logs(tmp_path):
+    source = write_tiny_source(tmp_path / "src")
+    (source / "contributions.csv").write_text("contribution_id,agreement_id,source,amount\n")
+    db = f"sqlite:///{tmp_path / 'prm.db'}"
+    done, _ = prm_process(tmp_path, "ingest", "--source", str(source), "--db", db, "--prefect",
+                          expect=1)  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert said == ["prm: contributions.csv: missing required column(s) currency"]
+    assert done.stdout == ""

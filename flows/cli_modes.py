@@ -62,6 +62,7 @@ class Checks:
     output_file: tuple[Path, str] | None = None  # (path, its option) written at the end
     output_folder: tuple[Path, str] | None = None  # (folder, its option) written into
     prefect_api: bool = False  # the command runs flows: the Prefect API answers and lets us in
+    compare_to: str | None = None  # a bundle folder changes.json compares with
 
 
 @contextmanager
@@ -111,6 +112,8 @@ def prepare(settings: Settings, checks: Checks) -> Resources:
         check.check_output_folder(*checks.output_folder)
     if checks.upload:
         check.check_bucket(settings.s3_bucket)
+    if checks.compare_to is not None:
+        check.check_compare_to(checks.compare_to, checks.year)
     store = object_store(settings)  # boto3 loads with the first call
     if checks.source is not None:
         check.check_source(checks.source, store)

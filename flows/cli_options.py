@@ -31,11 +31,15 @@ CompareTo = Annotated[
     Path | None,
     typer.Option(
         "--compare-to",
-        help="Bundle folder changes.json compares with (default: the published latest run).",
+        help="Bundle folder of the same year changes.json compares with (default: the "
+        "published latest run; none with --no-upload).",
     ),
 ]
 NoUpload = Annotated[
-    bool, typer.Option("--no-upload", metavar=FLAG, help="Write the bundle locally only.")
+    bool,
+    typer.Option(
+        "--no-upload", metavar=FLAG, help="Write the bundle locally only (the bucket is not read)."
+    ),
 ]
 AllowEmpty = Annotated[
     bool,

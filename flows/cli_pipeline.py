@@ -42,7 +42,6 @@ from flows.cli_options import (
 )
 from models.codes import ENTITIES, REASONS
 from tasks.config import get_settings
-from tasks.errors import PrmError
 
 # Paths, sources, names and values are the user's text: printed as they are, never read as
 # rich markup (a folder named "[x]" would fail the command after its work was done).
@@ -155,31 +154,35 @@ def report(
             database_url=db, s3_bucket=bucket, s3_prefix=prefix, s3_endpoint_url=endpoint_url,
             report_settings=report_settings,
         )  # fmt: skip
+        compared = compared_folder(compare_to)
         with loading_libraries():
             checks = Checks(
                 year=year, upload=not no_upload, existing_database=True,
                 output_folder=out_folder(out_dir), prefect_api=use_prefect(prefect),
+                compare_to=compared,
             )  # fmt: skip
             resources = prepare(settings, checks)
             written_as = report_options(settings, year, allow_empty)
             from tasks.pipeline import build_report, publish
-            from tasks.storage.previous import compared_location, load_previous
+            from tasks.storage.previous import NOT_UPLOADING, compared_location, compared_run
 
         store = resources.store
-        location = compared_location(store, year, compared_folder(compare_to), not no_upload)
+        location = compared_location(store, year, compared, not no_upload)
+        not_compared = NOT_UPLOADING if no_upload and not location else None
         if use_prefect(prefect):
             from flows.report import report as report_flow
 
             written, mode = run_flow(
                 report_flow, db, options["verbose"], year=year,
                 out=str(out_dir) if out_dir else None, compare_to=location,
-                endpoint_url=endpoint_url or "", allow_empty=allow_empty,
+                not_compared=not_compared or "", endpoint_url=endpoint_url or "",
+                allow_empty=allow_empty,
                 report_settings=str(settings.report_settings or ""),
             )  # fmt: skip
         else:
             from flows.cli_progress import progress_display
 
-            previous = load_previous(location, store) if location else None
+            previous = compared_run(location, store, year, not_compared)
             with progress_display(out, interruption) as progress:
                 written = build_report(
                     resources.engine, year, out_dir, data_dir=resources.data_dir,
@@ -188,6 +191,7 @@ def report(
             mode = IN_PROCESS
         out.print(f"Bundle written to {written.bundle_dir}")
         interruption.note = f"the bundle is in {written.bundle_dir}; nothing was published"
+        print_changes(written.changes)
         if not no_upload:
             interruption.note = (
                 f"the bundle is in {written.bundle_dir}; publishing was cut "
@@ -223,7 +227,7 @@ def run(
         compared = compared_folder(compare_to)
         checks = Checks(
             year=year, source=source, upload=not no_upload, upgrade=not flows,
-            output_folder=out_folder(out_dir), prefect_api=flows,
+            output_folder=out_folder(out_dir), prefect_api=flows, compare_to=compared,
         )  # fmt: skip
         with loading_libraries():
             resources = prepare(settings, checks)
@@ -249,11 +253,13 @@ def run(
         if summary.bundle_dir:
             out.print(f"Published bundle copied to {summary.bundle_dir} (nothing published)")
     else:
+        if summary.ingestion_reused:
+            skipped = f"Input unchanged since ingestion {summary.ingestion_id}: not ingested again"
+            out.print(skipped, soft_wrap=True)
+        if summary.note:
+            out.print(summary.note, soft_wrap=True)
         out.print(f"Run {summary.run_id}: bundle written to {summary.bundle_dir}")
-        if summary.changes:
-            from tasks.report.changes import count_sentence
-
-            out.print(count_sentence(summary.changes), markup=False, highlight=False)
+        print_changes(summary.changes)
         if summary.published:
             out.print(f"Published to {summary.published.uri}")
     out.print(mode, soft_wrap=True)
@@ -265,12 +271,17 @@ def out_folder(out_dir: Path | None) -> tuple[Path, str] | None:
 
 
 def compared_folder(compare_to: Path | None) -> str | None:
-    """The `--compare-to` bundle folder as an absolute path, checked before any work."""
-    if compare_to is None:
-        return None
-    if not (compare_to / "metrics.json").is_file():
-        raise PrmError(f"{compare_to}: not a report bundle folder (no metrics.json)")
-    return str(compare_to.resolve())
+    """The `--compare-to` bundle folder as an absolute path (`prepare` checks it before any
+    work: `tasks.checks.check_compare_to`)."""
+    return None if compare_to is None else str(compare_to.resolve())
+
+
+def print_changes(changes: dict | None) -> None:
+    """The one line of what changed since the previous run (or why nothing was compared)."""
+    if changes:
+        from tasks.report.changes import count_sentence
+
+        out.print(count_sentence(changes), soft_wrap=True)
 
 
 def run_in_process(

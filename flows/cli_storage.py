@@ -71,7 +71,8 @@ def runs(
     bucket: Bucket = None,
     prefix: Prefix = None,
 ) -> None:
-    """List the runs published for a year (every year without --year), with headline figures."""
+    """List the runs published for a year (every year without --year), with headline figures
+    (a run that does not match its manifest.json is shown damaged, with the reason)."""
     from tasks.storage.retrieve import list_runs, list_years
 
     with one_line_errors():
@@ -81,13 +82,21 @@ def runs(
     if not any(found.values()):
         typer.echo(f"no runs published for {year}" if year else "no runs published")
         return
+    console = Console(width=120, markup=False, highlight=False)
     for shown, listed in found.items():
         if listed:
-            Console(width=120, markup=False, highlight=False).print(_runs_table(shown, listed))
+            console.print(_runs_table(shown, listed))
+        for run in listed:
+            if run.problem:
+                console.print(
+                    f"{shown} run {run.run_id} does not match its manifest: {run.problem}",
+                    soft_wrap=True,
+                )
 
 
 def _runs_table(year: int, found: list) -> Table:
-    """One year's runs: id, time, headline figures and whether it is the latest."""
+    """One year's runs: id, time, headline figures and whether it is the latest; a run that
+    does not match its manifest shows no figures, only what is wrong."""
     table = Table(title=f"Published runs for {year}")
     for column in ("run id", "run time", "agreements signed", "financial USD", "status"):
         justify = "right" if column in ("agreements signed", "financial USD") else "left"
@@ -95,6 +104,8 @@ def _runs_table(year: int, found: list) -> Table:
     for run in found:
         total = run.financial_usd_total
         status = "latest" if run.latest else ("complete" if run.complete else "incomplete")
+        if run.problem:
+            status = "damaged (latest)" if run.latest else "damaged"
         table.add_row(
             run.run_id,
             run.run_time or "-",

@@ -75,10 +75,13 @@ def published_run(
     input_fingerprint: str,
     ingestion_id: int,
     document: DocumentSettings,
-) -> monthly.PublishedRun | None:
-    """The published run of `year` made from this same input, code and document settings."""
+) -> monthly.PublishedRun | monthly.DamagedRun | None:
+    """The published run of `year` made from this same input, code and document settings
+    (a DamagedRun when the run latest.json names does not match its manifest)."""
     found = monthly.published_run(store, year, input_fingerprint, ingestion_id, document)
-    if found is not None:
+    if isinstance(found, monthly.DamagedRun):
+        get_run_logger().warning("%s", found.note)
+    elif found is not None:
         get_run_logger().info("%s holds this input's report: reused", found.published.uri)
     return found
 
@@ -121,10 +124,12 @@ def flow_steps(
     `db_url` parameter."""
     store = resources.store
 
-    def report_step(year: int, ingestion_id: int, source: str, out: Path | None, compare_to):
+    def report_step(year: int, ingestion_id: int, source: str, out: Path | None, compare_to,
+                    not_compared):  # fmt: skip
         return report(
             year=year, db_url=db_param or None, out=str(out) if out else None,
             ingestion_id=ingestion_id, source=source, compare_to=compare_to,
+            not_compared=not_compared or "",
             endpoint_url=store.endpoint_url or "", allow_empty=options.allow_empty,
             report_settings=str(options.report_settings or ""),
         )  # fmt: skip

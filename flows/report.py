@@ -16,11 +16,11 @@ from flows.retrying import IO_RETRIES
 from tasks import pipeline
 from tasks.checks import check_not_empty
 from tasks.config import build_resources, get_settings
-from tasks.report.changes import PreviousRun
+from tasks.report.changes import NotCompared, PreviousRun
 from tasks.report.document_settings import DocumentSettings
 from tasks.runs import default_report_year, new_run_id
 from tasks.storage.client import ObjectStore
-from tasks.storage.previous import load_previous
+from tasks.storage.previous import compared_run
 
 
 @task(name="aggregate", cache_policy=NO_CACHE)
@@ -35,10 +35,16 @@ def aggregate(engine: Engine, year: int, ingestion_id: int | None) -> pipeline.R
 
 
 @task(name="read-previous-run", cache_policy=NO_CACHE, **IO_RETRIES)
-def previous_run(location: str, store: ObjectStore) -> PreviousRun:
-    """The run changes.json compares with, from its folder or s3:// location."""
-    previous = load_previous(location, store)
-    get_run_logger().info("comparing with run %s (%s)", previous.run_id, location)
+def previous_run(
+    location: str | None, store: ObjectStore, year: int, not_compared: str
+) -> PreviousRun | NotCompared | None:
+    """The run changes.json compares with, from its folder or s3:// location, checked against
+    its manifest (`compared_run`)."""
+    previous = compared_run(location, store, year, not_compared or None)
+    if isinstance(previous, PreviousRun):
+        get_run_logger().info("comparing with run %s (%s)", previous.run_id, location)
+    elif previous is not None:
+        get_run_logger().warning("%s", previous.reason)
     return previous
 
 
@@ -47,7 +53,7 @@ def write(
     out_dir: Path,
     data: pipeline.ReportData,
     parameters: dict,
-    previous: PreviousRun | None,
+    previous: PreviousRun | NotCompared | None,
     document: DocumentSettings,
 ) -> Path:
     """Write charts, documents, tables, metrics.json, changes.json and manifest.json."""
@@ -65,6 +71,7 @@ def report(
     run_id: str | None = None,
     source: str | None = None,
     compare_to: str | None = None,
+    not_compared: str = "",
     endpoint_url: str = "",
     allow_empty: bool = False,
     report_settings: str = "",
@@ -72,7 +79,9 @@ def report(
     """Write the report bundle of `year` (default: the year of the month that just ended).
 
     `compare_to`: the bundle folder or s3:// run folder changes.json compares with (read
-    through `endpoint_url`, empty = PRM_S3_ENDPOINT_URL); None = no earlier run. A year
+    through `endpoint_url`, empty = PRM_S3_ENDPOINT_URL); None = no earlier run, or, with
+    `not_compared`, the reason changes.json gives for comparing with none (a run that
+    reads no bucket); a run that does not match its manifest is not compared. A year
     without signed agreements fails the run (nothing written) unless `allow_empty`;
     `report_settings`: a TOML file over templates/report.toml (empty = PRM_REPORT_SETTINGS).
     """
@@ -86,7 +95,8 @@ def report(
     check_not_empty(data.metrics, allow_empty)
     run_id = run_id or new_run_id(data.input_fingerprint)
     out_dir = Path(out) if out else pipeline.bundle_dir(resources.data_dir, year, run_id)
-    previous = previous_run(compare_to, resources.store) if compare_to else None
+    compared = compare_to or not_compared
+    previous = previous_run(compare_to, resources.store, year, not_compared) if compared else None
     parameters = pipeline.bundle_parameters(resources.engine, data, run_id, source, document)
     write(out_dir, data, parameters, previous, document)
     changes = pipeline.read_changes(out_dir)

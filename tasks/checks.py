@@ -1,8 +1,9 @@
 """Checks made before any work: each fails in about a second with one line naming the
 thing and the fix, instead of after a read, a load or a retry loop.
 
-The source exists and can be read, the bucket is set when uploading, the endpoint accepts
-the credentials, the database answers, the year is one a report can cover.
+The source exists and can be read, the bucket is set when uploading, a `--compare-to` bundle
+is one of the same year that matches its manifest, the endpoint accepts the credentials, the
+database answers, the year is one a report can cover.
 """
 
 import os
@@ -174,6 +175,18 @@ def check_database_url(url: str, must_exist: bool = False) -> None:
             f"database {shown} does not exist (run prm ingest first, or check --db / "
             "PRM_DATABASE_URL)"
         )
+
+
+def check_compare_to(folder: str, year: int) -> None:
+    """The `--compare-to` folder is a bundle of `year` that matches its manifest.json: a
+    bundle of another year would list every agreement as added, a damaged one is no basis."""
+    if not (Path(folder) / "metrics.json").is_file():
+        raise PrmError(f"{folder}: not a report bundle folder (no metrics.json)")
+    from tasks.report.changes import NotCompared
+    from tasks.storage.previous import load_previous
+
+    if isinstance(found := load_previous(folder, None, year), NotCompared):
+        raise PrmError(f"--compare-to {folder}: {found.reason}")
 
 
 def check_database(engine: "Engine") -> None:

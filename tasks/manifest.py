@@ -1,10 +1,12 @@
 """The manifest's checksums: SHA-256 of bytes and of a file, a file's entry, and checking a
-file on disk against its entry. The one place a bundle file is judged intact, whether it was
-just written (`verify_manifest`), is about to be published, or was just downloaded.
+file on disk (or its bytes) against its entry. The one place a bundle file is judged intact,
+whether it was just written (`verify_manifest`), is about to be published, was just
+downloaded, or was read from a published run (its metrics.json, a run compared with).
 """
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +44,30 @@ def file_entry(relpath: str, content: bytes) -> dict:
     return {"path": relpath, "size": len(content), "sha256": sha256_bytes(content)}
 
 
-def file_problem(path: Path, expected: BundleFile) -> str | None:
-    """What is wrong with the file at `path` against its manifest entry, or None."""
-    if not path.is_file():
+def _problem(expected: BundleFile, size: int | None, sha256: Callable[[], str]) -> str | None:
+    """What is wrong with a file of `size` bytes (None: absent) and that digest, or None."""
+    if size is None:
         return f"{expected.path}: missing"
-    size = path.stat().st_size
     if size != expected.size:
         return f"{expected.path}: size {size}, manifest says {expected.size}"
-    if sha256_file(path) != expected.sha256:
+    if sha256() != expected.sha256:
         return f"{expected.path}: SHA-256 does not match the manifest"
     return None
+
+
+def file_problem(path: Path, expected: BundleFile) -> str | None:
+    """What is wrong with the file at `path` against its manifest entry, or None."""
+    size = path.stat().st_size if path.is_file() else None
+    return _problem(expected, size, lambda: sha256_file(path))
+
+
+def size_problem(size: int | None, expected: BundleFile) -> str | None:
+    """What is wrong with a stored object's size (None: absent) against its entry, or None
+    (its bytes are not read: `content_problem` or a download checks those)."""
+    return _problem(expected, size, lambda: expected.sha256)
+
+
+def content_problem(content: bytes | None, expected: BundleFile) -> str | None:
+    """What is wrong with a file's bytes (None: absent) against its manifest entry, or None."""
+    size = None if content is None else len(content)
+    return _problem(expected, size, lambda: sha256_bytes(content or b""))

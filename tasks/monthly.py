@@ -28,7 +28,7 @@ from tasks.ingest.sources import open_source
 from tasks.report.document_settings import DocumentSettings
 from tasks.runs import code_version
 from tasks.storage.client import ObjectStore
-from tasks.storage.previous import load_previous, previous_location
+from tasks.storage.previous import NOT_UPLOADING, compared_run, previous_location
 from tasks.storage.publish import PublishResult
 from tasks.storage.retrieve import fetch_bundle, read_published
 
@@ -57,6 +57,7 @@ class RunSummary:
     report_reused: bool = False
     metrics: Metrics | None = None
     changes: dict | None = None
+    note: str | None = None  # why a published run of the same input was not reused
 
 
 @dataclass(frozen=True)
@@ -68,21 +69,37 @@ class PublishedRun:
 
 
 @dataclass(frozen=True)
+class DamagedRun:
+    """The run `latest.json` names, which does not match its manifest: never reused."""
+
+    run_id: str
+    problem: str
+
+    @property
+    def note(self) -> str:
+        """What the run says about it: it publishes anew, and why."""
+        return (
+            f"Published run {self.run_id} does not match its manifest ({self.problem}): "
+            "not reused, this run publishes anew"
+        )
+
+
+@dataclass(frozen=True)
 class Steps:
     """The steps of a run, each a plain function here or a Prefect task in a flow.
 
     fingerprint(source); unchanged_ingestion(fingerprint); ingest(source);
     published_run(year, fingerprint, ingestion_id); previous_location(year);
-    report(year, ingestion_id, source, out, compare_to); publish(bundle_dir, year, run_id);
-    fetch(year, run_id, dest).
+    report(year, ingestion_id, source, out, compare_to, not_compared);
+    publish(bundle_dir, year, run_id); fetch(year, run_id, dest).
     """
 
     fingerprint: Callable[[str], str]
     unchanged_ingestion: Callable[[str], int | None]
     ingest: Callable[[str], IngestResult]
-    published_run: Callable[[int, str, int], PublishedRun | None]
+    published_run: Callable[[int, str, int], PublishedRun | DamagedRun | None]
     previous_location: Callable[[int], str | None]
-    report: Callable[[int, int, str, Path | None, str | None], pipeline.ReportResult]
+    report: Callable[[int, int, str, Path | None, str | None, str | None], pipeline.ReportResult]
     publish: Callable[[Path, int, str], PublishResult]
     fetch: Callable[[int, str, Path], Path]
 
@@ -106,10 +123,13 @@ def published_run(
     document: DocumentSettings | None = None,
 ) -> PublishedRun | None:
     """The published run of `year` if it was made from this fingerprint, ingestion and code
-    (and with these document settings, when given: a changed contact or date is a new run)."""
+    (and with these document settings, when given: a changed contact or date is a new run);
+    a DamagedRun when it does not match its manifest (it is then published anew)."""
     found = read_published(store, year)
     if found is None:
         return None
+    if found.problem:
+        return DamagedRun(str(found.pointer.get("run_id")), found.problem)
     made = found.manifest
     parameters = made.get("parameters") or {}
     same = (
@@ -144,10 +164,11 @@ def plain_steps(
 ) -> Steps:
     """The steps as plain functions over these resources (no orchestrator)."""
 
-    def report(year: int, ingestion_id: int, source: str, out: Path | None, compare_to):
+    def report(year: int, ingestion_id: int, source: str, out: Path | None, compare_to,
+               not_compared):  # fmt: skip
         return pipeline.build_report(
             engine, year, out, data_dir=data_dir, ingestion_id=ingestion_id, source=source,
-            progress=progress, previous=load_previous(compare_to, store) if compare_to else None,
+            progress=progress, previous=compared_run(compare_to, store, year, not_compared),
             options=options,
         )  # fmt: skip
 
@@ -195,10 +216,15 @@ def report_and_publish(
     Reused with `out`, the published bundle is fetched into `out` (checked against its
     manifest): the folder gets the run the bucket holds, and no duplicate is published.
     changes.json compares with `compare_to` (a bundle folder), else, when uploading, with the
-    run the year's latest.json names before this run publishes.
+    run the year's latest.json names before this run publishes; without uploading no bucket
+    is read and changes.json says so. A published run that does not match its manifest is
+    neither reused nor compared with: the run publishes anew and `note` says why.
     """
+    note = None
     if upload and not force:
         earlier = steps.published_run(year, data.fingerprint, data.ingestion_id)
+        if isinstance(earlier, DamagedRun):
+            note, earlier = earlier.note, None
         if earlier is not None:
             run_id = earlier.published.run_id
             copied = steps.fetch(year, run_id, out) if out is not None else None
@@ -214,7 +240,8 @@ def report_and_publish(
                 metrics=earlier.metrics,
             )
     previous = compare_to or (steps.previous_location(year) if upload else None)
-    written = steps.report(year, data.ingestion_id, data.source, out, previous)
+    not_compared = None if previous or upload else NOT_UPLOADING
+    written = steps.report(year, data.ingestion_id, data.source, out, previous, not_compared)
     published = steps.publish(written.bundle_dir, year, written.run_id) if upload else None
     return RunSummary(
         run_id=written.run_id,
@@ -226,4 +253,5 @@ def report_and_publish(
         ingestion_reused=data.reused,
         metrics=written.metrics,
         changes=written.changes,
+        note=note,
     )

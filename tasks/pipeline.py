@@ -32,7 +32,7 @@ from tasks.report.aggregate import (
     rejections_of,
     snapshot,
 )
-from tasks.report.changes import CHANGES_NAME, PreviousRun
+from tasks.report.changes import CHANGES_NAME, NotCompared, PreviousRun
 from tasks.report.document_settings import DocumentSettings, load_document_settings
 from tasks.runs import code_version, new_run_id
 
@@ -196,7 +196,7 @@ def write_report(
     data: ReportData,
     parameters: dict,
     progress: Progress = no_progress,
-    previous: PreviousRun | None = None,
+    previous: PreviousRun | NotCompared | None = None,
     document: DocumentSettings | None = None,
 ) -> Path:
     """Write charts, documents, tables, metrics.json, changes.json (since `previous`) and
@@ -243,11 +243,12 @@ def build_report(
     ingestion_id: int | None = None,
     source: str | None = None,
     progress: Progress = no_progress,
-    previous: PreviousRun | None = None,
+    previous: PreviousRun | NotCompared | None = None,
     options: ReportOptions = ReportOptions(),
 ) -> ReportResult:
     """Aggregate `year` and write its bundle into `out_dir` (default: under `data_dir`),
-    with what changed since `previous` (the run compared with; None = no earlier run).
+    with what changed since `previous` (the run compared with; None = no earlier run;
+    NotCompared = why it is not compared).
 
     Raises:
         PrmError: the document settings are invalid, or the year has no signed agreement

@@ -26,6 +26,7 @@ from tasks.report.annex import render_annex
 from tasks.report.changes import (
     AGREEMENTS_TABLE,
     CHANGES_NAME,
+    NotCompared,
     PreviousRun,
     changes_markdown,
     compute_changes,
@@ -92,13 +93,13 @@ def bundle_files(
     rejections: pd.DataFrame,
     on_file: Callable[[str], None] | None = None,
     document: DocumentSettings | None = None,
-    previous: PreviousRun | None = None,
+    previous: PreviousRun | NotCompared | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bundle but the manifest: POSIX relative path -> content.
 
     `on_file(path)` is called as each file is made (charts first), for progress; `document`
     is the TDAG document's header and contact (default: templates/report.toml); `previous`
-    is the run changes.json compares with (None: no earlier run).
+    is the run changes.json compares with (None: no earlier run; NotCompared: why not).
     """
     tables = build_tables(metrics, agreements)
     sheets = {**tables, "rejections": _rejection_sheet(rejections)}
@@ -138,7 +139,7 @@ def write_bundle(
     code_version: str,
     on_file: Callable[[str], None] | None = None,
     document: DocumentSettings | None = None,
-    previous: PreviousRun | None = None,
+    previous: PreviousRun | NotCompared | None = None,
 ) -> Path:
     """Write the report bundle of `metrics` into `out_dir` and return that folder.
 

@@ -72,6 +72,14 @@ class PreviousRun:
     agreements_csv: bytes
 
 
+@dataclass(frozen=True)
+class NotCompared:
+    """Why this run is compared with no earlier one although one may exist (changes.json's
+    `not_compared`): the earlier run does not match its manifest, or no bucket was read."""
+
+    reason: str
+
+
 def _plain(value: object) -> str:
     """A CSV cell as it was before `neutralise` made it inert for spreadsheets."""
     text = str(value)
@@ -105,24 +113,27 @@ def _listed(agreement_id: str, row: dict) -> dict:
 
 
 def compute_changes(
-    year: int, metrics: dict, agreements_csv: bytes, previous: PreviousRun | None
+    year: int, metrics: dict, agreements_csv: bytes, previous: PreviousRun | NotCompared | None
 ) -> dict:
     """changes.json: agreements added, removed and changed, and the headline figures that moved.
 
     Args:
         year: the report year.
         metrics, agreements_csv: this run's metrics.json and tables/agreements.csv.
-        previous: the run compared with, or None (then every list is empty).
+        previous: the run compared with, or None (no earlier run), or NotCompared (then
+            every list is empty and `not_compared` says why).
     """
     changes: dict = {
         "year": year,
-        "previous_run_id": previous.run_id if previous else None,
+        "previous_run_id": previous.run_id if isinstance(previous, PreviousRun) else None,
         "agreements_added": [],
         "agreements_removed": [],
         "agreements_changed": [],
         "figures": {},
     }
-    if previous is None:
+    if isinstance(previous, NotCompared):
+        changes["not_compared"] = previous.reason
+    if not isinstance(previous, PreviousRun):
         return changes
     old, new = agreements_by_id(previous.agreements_csv), agreements_by_id(agreements_csv)
     for agreement_id in sorted(new.keys() - old.keys()):
@@ -148,6 +159,8 @@ def _rounded(value: float | int | None) -> float | int | None:
 
 def count_sentence(changes: dict) -> str:
     """'2 agreements added, 1 removed, 1 changed since run X' (or why there is nothing)."""
+    if reason := changes.get("not_compared"):
+        return f"{reason[:1].upper()}{reason[1:]}."
     if changes["previous_run_id"] is None:
         return f"No earlier run of {changes['year']} to compare with."
     added, removed = len(changes["agreements_added"]), len(changes["agreements_removed"])

@@ -41,11 +41,12 @@ _ATTEMPTS = 5
 
 
 def _entry(run: RunInfo, bucket: str, prefix: str) -> dict:
-    """A run as index.json lists it, its links relative to the index."""
+    """A run as index.json lists it, its links relative to the index. A run that does not
+    match its manifest is marked `damaged` (why), with no figures and no file links."""
     folder = f"{run.year}/{run.run_id}/"
     links = {name: folder + quote(name) for name in LINKED_FILES if name in run.files}
     links["bundle"] = folder + s3keys.MANIFEST_NAME
-    return {
+    entry = {
         "run_id": run.run_id,
         "run_time": run.run_time,
         "headline": {
@@ -55,6 +56,7 @@ def _entry(run: RunInfo, bucket: str, prefix: str) -> dict:
         "links": links,
         "uri": f"s3://{bucket}/{s3keys.bundle_prefix(prefix, run.year, run.run_id)}",
     }
+    return entry | ({"damaged": run.problem} if run.problem else {})
 
 
 def build_index(runs: list[RunInfo], *, bucket: str, prefix: str, updated_at: str) -> dict:
@@ -107,6 +109,8 @@ def _when(run_time: str) -> str:
 def _view(entry: dict) -> dict:
     """What the page prints of one run (the template escapes every value)."""
     text, agreements, usd = _headline_text(entry["headline"])
+    if damaged := entry.get("damaged"):
+        text = agreements = f"damaged, does not match its manifest ({damaged})"
     links = [
         {"href": href, "text": LINKED_FILES.get(name, BUNDLE_TEXT)}
         for name, href in entry["links"].items()

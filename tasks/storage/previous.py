@@ -5,17 +5,29 @@ them). By default it is the run the year's `latest.json` names *before* this run
 so changes.json says what moved since what colleagues last saw; `--compare-to DIR` (flow
 parameter `compare_to`) names a bundle folder instead. Like a source, a location is a local
 folder or an `s3://bucket/prefix/` URI, read through the run's object store.
+
+Only a run of the same year that matches its manifest.json is compared: a published run is
+read by `retrieve.read_run` (signature, sizes, SHA-256), a folder's files are checked against
+its manifest.json; one that fails is not compared, and changes.json and the report say so.
 """
 
 from dataclasses import replace
 from pathlib import Path
 
-from tasks.errors import IntegrityError
-from tasks.report.changes import AGREEMENTS_TABLE, PreviousRun
+from tasks.errors import IntegrityError, PrmError
+from tasks.manifest import file_problem
+from tasks.report.changes import AGREEMENTS_TABLE, NotCompared, PreviousRun
 from tasks.storage import keys as s3keys
-from tasks.storage.client import ObjectStore, read_object, s3_errors
-from tasks.storage.publish import json_or_empty, load_json
-from tasks.storage.retrieve import read_published
+from tasks.storage.client import ObjectStore, s3_errors
+from tasks.storage.publish import json_or_empty, load_json, manifest_files
+from tasks.storage.retrieve import read_latest, read_published, read_run
+
+COMPARED = (s3keys.METRICS_NAME, AGREEMENTS_TABLE)  # the files a comparison reads
+# changes.json's `not_compared` when a run uploads nothing: it reads no bucket either
+NOT_UPLOADING = (
+    "not compared with the published runs: a run that does not upload (--no-upload) reads "
+    "no bucket; --compare-to DIR compares with a bundle folder"
+)
 
 
 def previous_location(store: ObjectStore, year: int) -> str | None:
@@ -24,31 +36,76 @@ def previous_location(store: ObjectStore, year: int) -> str | None:
     return f"s3://{store.bucket}/{found.key_prefix}" if found else None
 
 
-def _files(location: str, store: ObjectStore) -> tuple[bytes | None, bytes | None, bytes | None]:
-    """manifest.json, metrics.json and tables/agreements.csv at a location (None if absent)."""
-    names = (s3keys.MANIFEST_NAME, s3keys.METRICS_NAME, AGREEMENTS_TABLE)
-    if not location.startswith("s3://"):
-        folder = Path(location)
-        if not folder.is_dir():
-            raise IntegrityError(f"{location}: no such bundle folder to compare with")
-        return tuple((folder / n).read_bytes() if (folder / n).is_file() else None for n in names)
+def _folder_run(folder: Path) -> tuple[dict, dict[str, bytes], str | None]:
+    """A bundle folder's manifest, the compared files and what does not match the manifest."""
+    if not folder.is_dir():
+        raise IntegrityError(f"{folder}: no such bundle folder to compare with")
+    if not (folder / s3keys.MANIFEST_NAME).is_file():
+        return {}, {}, f"{s3keys.MANIFEST_NAME}: missing"
+    manifest = json_or_empty((folder / s3keys.MANIFEST_NAME).read_bytes())
+    try:
+        listed = {f.path: f for f in manifest_files(manifest)}
+        for name in COMPARED:
+            if name not in listed:
+                raise IntegrityError(f"{name}: not listed in manifest.json")
+            if problem := file_problem(folder / name, listed[name]):
+                raise IntegrityError(problem)
+    except IntegrityError as exc:
+        return manifest, {}, str(exc)
+    return manifest, {name: (folder / name).read_bytes() for name in COMPARED}, None
+
+
+def _stored_run(location: str, store: ObjectStore, year: int):
+    """A published run's manifest, the compared files and its problem (`read_run`; the run
+    the year's latest.json names must also be the manifest latest.json records)."""
     where = s3keys.parse_s3_uri(location)
     named = replace(store, bucket=where.bucket)  # so that an error names this bucket
     with s3_errors(named, f"reading the run to compare with, {location}"):
-        found = [read_object(store.client, where.bucket, where.prefix + name) for name in names]
-    return tuple(f[0] if f else None for f in found)
+        pointer = read_latest(named, where.bucket, year)
+        if pointer is not None and pointer.get("key_prefix") != where.prefix:
+            pointer = None
+        run = read_run(named, where.bucket, where.prefix, year, read=COMPARED, pointer=pointer)
+    if run.manifest_time is None:
+        raise IntegrityError(f"{location}: not a report bundle (no manifest.json)")
+    return run.manifest, run.contents, run.problem
 
 
-def load_previous(location: str, store: ObjectStore) -> PreviousRun:
-    """The bundle at a folder or `s3://` location, its run id from its manifest."""
-    manifest, metrics, agreements = _files(location, store)
-    if metrics is None or agreements is None:
-        raise IntegrityError(
-            f"{location}: not a report bundle (no metrics.json or {AGREEMENTS_TABLE})"
+def load_previous(location: str, store: ObjectStore | None, year: int) -> PreviousRun | NotCompared:
+    """The bundle at a folder or `s3://` location, its run id from its manifest; NotCompared
+    (saying why) when it does not match its manifest.json.
+
+    Raises:
+        PrmError: the bundle is a report of another year (comparing would list every
+            agreement as added).
+        IntegrityError: there is no bundle there.
+    """
+    if s3keys.is_s3_uri(location):
+        manifest, contents, problem = _stored_run(location, store, year)
+    else:
+        manifest, contents, problem = _folder_run(Path(location))
+    parameters = manifest.get("parameters") or {}
+    run_id = str(parameters.get("run_id") or location.rstrip("/").rsplit("/")[-1])
+    made_for = parameters.get("year")
+    if made_for is not None and made_for != year:
+        raise PrmError(
+            f"{location}: the bundle of run {run_id} is a report of {made_for}, not {year}; "
+            "changes are compared with a run of the same year"
         )
-    made = json_or_empty(manifest) if manifest else {}
-    run_id = (made.get("parameters") or {}).get("run_id") or location.rstrip("/").rsplit("/")[-1]
-    return PreviousRun(str(run_id), load_json(metrics, "metrics.json"), agreements)
+    if problem:
+        return NotCompared(f"previous run {run_id} does not match its manifest ({problem}): "
+                           "not compared")  # fmt: skip
+    metrics = load_json(contents[s3keys.METRICS_NAME], "metrics.json")
+    return PreviousRun(run_id, metrics, contents[AGREEMENTS_TABLE])
+
+
+def compared_run(
+    location: str | None, store: ObjectStore, year: int, not_compared: str | None = None
+) -> PreviousRun | NotCompared | None:
+    """The run changes.json compares with: the bundle at `location` (`load_previous`), else
+    NotCompared(`not_compared`) when a reason is given, else None (no earlier run)."""
+    if location:
+        return load_previous(location, store, year)
+    return NotCompared(not_compared) if not_compared else None
 
 
 def compared_location(

@@ -1,9 +1,17 @@
-"""Retrieve published bundles: fetch with every checksum verified, list runs, presign links."""
+"""Retrieve published bundles: fetch with every checksum verified, list runs, presign links.
+
+Every read of a published run goes through `read_run`, which checks it against its
+manifest.json (the one latest.json names, signed when PRM_MANIFEST_KEY is set; every listed
+object there with its size; the files read, metrics.json first, by size and SHA-256): `prm
+runs`, the index, the monthly run's "unchanged input" decision and the run a new one is
+compared with trust only a run that passes, as `prm fetch` does.
+"""
 
 import hmac
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from botocore.exceptions import (
@@ -11,7 +19,14 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
-from tasks.manifest import BundleFile, file_problem, manifest_hmac, sha256_bytes
+from tasks.manifest import (
+    BundleFile,
+    content_problem,
+    file_problem,
+    manifest_hmac,
+    sha256_bytes,
+    size_problem,
+)
 from tasks.storage import keys as s3keys
 from tasks.storage.client import (
     ObjectStore,
@@ -44,16 +59,31 @@ class RunInfo:
     latest: bool
     year: int | None = None
     files: tuple[str, ...] = ()  # the bundle files its manifest lists
+    problem: str | None = None  # why it does not match its manifest (then no figures)
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A published run as read from the bucket: its manifest, the files read, and what does
+    not match the manifest (`problem`; None: verified). No manifest: an incomplete upload."""
+
+    run_id: str
+    manifest: dict  # {} when absent or not JSON
+    manifest_time: datetime | None  # manifest.json's LastModified (None: no manifest.json)
+    contents: dict[str, bytes] = field(default_factory=dict)  # only when verified
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
 class Published:
-    """The run `latest.json` names: the pointer, its key prefix, manifest and metrics.json."""
+    """The run `latest.json` names: the pointer, its key prefix, manifest and metrics.json
+    (empty, and `problem` says why, when the run does not match its manifest)."""
 
     pointer: dict
     key_prefix: str
     manifest: dict
     metrics: bytes
+    problem: str | None = None
 
 
 def read_latest(store: ObjectStore, bucket: str, year: int) -> dict | None:
@@ -63,7 +93,8 @@ def read_latest(store: ObjectStore, bucket: str, year: int) -> dict | None:
 
 
 def read_published(store: ObjectStore, year: int) -> Published | None:
-    """The published run `latest.json` names, or None (no bucket, no run, or incomplete)."""
+    """The published run `latest.json` names, checked by `read_run` (None: no bucket or no
+    latest.json); a run that fails comes back with its `problem` and no metrics."""
     bucket = s3keys.check_bucket(store.bucket)
     with s3_errors(store, "looking for an earlier run"):
         if not bucket_exists(store.client, bucket):
@@ -72,11 +103,87 @@ def read_published(store: ObjectStore, year: int) -> Published | None:
         if pointer is None:
             return None
         key_prefix = s3keys.bundle_prefix(store.prefix, year, str(pointer.get("run_id")))
-        manifest = read_object(store.client, bucket, key_prefix + s3keys.MANIFEST_NAME)
-        metrics = read_object(store.client, bucket, key_prefix + s3keys.METRICS_NAME)
-    if not manifest or not metrics:
-        return None
-    return Published(pointer, key_prefix, json_or_empty(manifest[0]), metrics[0])
+        run = read_run(store, bucket, key_prefix, year, pointer=pointer)
+    metrics = run.contents.get(s3keys.METRICS_NAME, b"")
+    return Published(pointer, key_prefix, run.manifest, metrics, run.problem)
+
+
+def check_manifest(
+    raw: bytes, response: dict, run: tuple[int, str], key: bytes | None, pointer: dict | None
+) -> tuple[dict, list[BundleFile]]:
+    """manifest.json of a published run and the files it lists, checked: it is the one
+    `pointer` (latest.json, when given) names, and with a key (PRM_MANIFEST_KEY) it carries
+    its HMAC and names the run it was read as. Raises IntegrityError."""
+    run_id = run[1]
+    if pointer and sha256_bytes(raw) != pointer.get("manifest_sha256"):
+        raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
+    manifest = load_json(raw, "manifest.json")
+    if key:
+        _check_signature(raw, response, manifest, key, run)
+    return manifest, manifest_files(manifest)
+
+
+def _object_sizes(client, bucket: str, key_prefix: str) -> dict[str, int]:
+    """Every object under a run's prefix: bundle-relative path -> size in bytes."""
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix)
+    return {
+        item["Key"][len(key_prefix) :]: item["Size"]
+        for page in pages
+        for item in page.get("Contents", [])
+    }
+
+
+def _read_checked(
+    client, bucket: str, key_prefix: str, files: list[BundleFile], read: tuple[str, ...]
+) -> dict[str, bytes]:
+    """Every listed object present with its size, and the files `read` whole and checked by
+    size and SHA-256; IntegrityError naming the first that differs."""
+    sizes = _object_sizes(client, bucket, key_prefix)
+    for f in files:
+        if problem := size_problem(sizes.get(f.path), f):
+            raise IntegrityError(problem)
+    listed = {f.path: f for f in files}
+    contents = {}
+    for name in read:
+        if name not in listed:
+            raise IntegrityError(f"{name}: not listed in manifest.json")
+        found = read_object(client, bucket, s3keys.object_key(key_prefix, name))
+        if problem := content_problem(found[0] if found else None, listed[name]):
+            raise IntegrityError(problem)
+        contents[name] = found[0]
+    return contents
+
+
+def read_run(
+    store: ObjectStore,
+    bucket: str,
+    key_prefix: str,
+    year: int,
+    *,
+    read: tuple[str, ...] = (s3keys.METRICS_NAME,),
+    pointer: dict | None = None,
+) -> StoredRun:
+    """A published run read and checked against its manifest.json (`check_manifest`): every
+    file it lists is there with its size, and the files `read` (metrics.json by default) are
+    read whole and match their size and SHA-256. One that fails comes back with its
+    `problem`; without manifest.json it is an incomplete upload (a damaged run when
+    `pointer`, latest.json, names it). Storage errors are the caller's to word (s3_errors)."""
+    client = store.client
+    run_id = key_prefix.rstrip("/").rsplit("/", 1)[-1]
+    found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
+    if not found:
+        return StoredRun(run_id, {}, None, problem="manifest.json: missing" if pointer else None)
+    raw, response = found
+    when = response["LastModified"]
+    try:
+        manifest, files = check_manifest(raw, response, (year, run_id), store.manifest_key, pointer)
+    except IntegrityError as exc:
+        return StoredRun(run_id, json_or_empty(raw), when, problem=str(exc))
+    try:
+        contents = _read_checked(client, bucket, key_prefix, files, read)
+    except IntegrityError as exc:
+        return StoredRun(run_id, manifest, when, problem=str(exc))
+    return StoredRun(run_id, manifest, when, contents)
 
 
 def _resolve_run(store: ObjectStore, bucket: str, year: int, run_id: str | None):
@@ -150,12 +257,7 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
         if not found:
             raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
         raw = found[0]
-        if pointer and sha256_bytes(raw) != pointer.get("manifest_sha256"):
-            raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
-        manifest = load_json(raw, "manifest.json")
-        if store.manifest_key:
-            _check_signature(raw, found[1], manifest, store.manifest_key, (year, run_id))
-        files = manifest_files(manifest)
+        _, files = check_manifest(raw, found[1], (year, run_id), store.manifest_key, pointer)
         _refuse_symlinks(dest, [s3keys.MANIFEST_NAME, *(f.path for f in files)])
         dest.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".prm-fetch-", dir=dest.parent) as staging:
@@ -168,30 +270,25 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
     return dest
 
 
-def _run_info(client, bucket: str, year: int, run_prefix: str, latest_id: str | None) -> RunInfo:
-    """What a run's manifest.json and metrics.json say about it."""
-    run_id = run_prefix.rstrip("/").rsplit("/", 1)[-1]
-    manifest = read_object(client, bucket, run_prefix + s3keys.MANIFEST_NAME)
-    metrics = read_object(client, bucket, run_prefix + s3keys.METRICS_NAME)
-    figures = headline(json_or_empty(metrics[0])) if metrics else {}
-    run_time, files = None, ()
-    if manifest:
-        made = json_or_empty(manifest[0])
-        when = run_time_of(made, None, manifest[1]["LastModified"])
-        run_time = when.isoformat(timespec="seconds")
-        try:
-            files = tuple(f.path for f in manifest_files(made))
-        except IntegrityError:
-            files = ()  # an unreadable file list: the run is listed, no file is linked
+def _run_info(store: ObjectStore, bucket: str, year: int, run_prefix: str, latest_id) -> RunInfo:
+    """A run as `prm runs` and the index show it: its figures only when it matches its
+    manifest (`read_run`), else what is wrong."""
+    run = read_run(store, bucket, run_prefix, year)
+    verified = run.manifest_time is not None and run.problem is None
+    figures = headline(json_or_empty(run.contents[s3keys.METRICS_NAME])) if verified else {}
+    run_time = None
+    if run.manifest_time is not None:
+        run_time = run_time_of(run.manifest, None, run.manifest_time).isoformat(timespec="seconds")
     return RunInfo(
-        run_id=run_id,
+        run_id=run.run_id,
         run_time=run_time,
         agreements_signed=figures.get("agreements.signed"),
         financial_usd_total=figures.get("financial_usd.total"),
-        complete=manifest is not None,
-        latest=run_id == latest_id,
+        complete=run.manifest_time is not None,
+        latest=run.run_id == latest_id,
         year=year,
-        files=files,
+        files=tuple(f.path for f in manifest_files(run.manifest)) if verified else (),
+        problem=run.problem,
     )
 
 
@@ -225,7 +322,7 @@ def list_runs(year: int, store: ObjectStore) -> list[RunInfo]:
         pointer = read_latest(store, bucket, year)
         latest_id = pointer.get("run_id") if pointer else None
         runs = [
-            _run_info(client, bucket, year, p, latest_id)
+            _run_info(store, bucket, year, p, latest_id)
             for p in folders(client, bucket, year_prefix)
         ]
     return sorted(runs, key=lambda r: (r.run_time or "", r.run_id))

@@ -141,7 +141,7 @@ def test_prm_run_compares_with_a_bundle_folder(tmp_path, monkeypatch):
     common = ["run", "--year", "2024", "--db", db, "--no-upload"]
     done = runner.invoke(app, [*common, "--source", str(SAMPLE), "--out", str(first)])
     assert done.exit_code == 0, done.output
-    assert "No earlier run of 2024 to compare with." in done.stdout
+    assert "Not compared with the published runs: a run that does not upload" in done.stdout
     source = str(edited_copy(tmp_path / "edited"))
     args = [*common, "--source", source, "--out", str(second), "--compare-to", str(first)]
     done = runner.invoke(app, args)

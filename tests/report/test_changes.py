@@ -5,7 +5,13 @@ import json
 import markdown
 import pandas as pd
 
-from tasks.report.changes import PreviousRun, changes_markdown, compute_changes, count_sentence
+from tasks.report.changes import (
+    NotCompared,
+    PreviousRun,
+    changes_markdown,
+    compute_changes,
+    count_sentence,
+)
 from tasks.report.content import build_content
 from tasks.report.document_settings import load_document_settings
 from tasks.report.tables import agreements_table, csv_bytes
@@ -75,6 +81,15 @@ def test_no_previous_run_gives_empty_lists():
         "agreements_removed": [], "agreements_changed": [], "figures": {},
     }  # fmt: skip
     assert count_sentence(changes) == "No earlier run of 2024 to compare with."
+
+
+def test_a_run_not_compared_says_why_in_the_file_the_line_and_the_section():
+    reason = "previous run r1 does not match its manifest (metrics.json: missing): not compared"
+    changes = compute_changes(2024, _metrics(3, 1.0), _csv(AFTER), NotCompared(reason))
+    assert changes["previous_run_id"] is None and changes["not_compared"] == reason
+    assert changes["agreements_added"] == [] and changes["figures"] == {}
+    assert count_sentence(changes) == f"P{reason[1:]}."
+    assert "Previous run r1 does not match its manifest" in changes_markdown(changes)
 
 
 def test_order_is_by_agreement_id_whatever_the_input_order():

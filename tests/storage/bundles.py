@@ -13,9 +13,10 @@ def make_bundle(
     total: float = 1500000.5,
     when: str = "",
     parameters: dict | None = None,
+    extra: dict[str, bytes] | None = None,
 ) -> Path:
     """A small bundle: metrics.json, charts, tables, a report and a manifest listing them
-    (with the run's `parameters`, when given)."""
+    (with the run's `parameters`, when given, and the `extra` files)."""
     files = {
         "metrics.json": json.dumps(
             {"year": 2024, "agreements": {"signed": signed}, "financial_usd": {"total": total}}
@@ -24,6 +25,7 @@ def make_bundle(
         "charts/by_region.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
         "tables/by_region.csv": f"code,agreements\nAFR,{signed}\n".encode(),
         "report.html": "<html><body>Rapport ünicode</body></html>".encode(),
+        **(extra or {}),
     }
     for path, data in files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ parameter `compare_to`) names a bundle folder instead. Like a source, a location
 folder or an `s3://bucket/prefix/` URI, read through the run's object store.
 
 Only a run of the same year that matches its manifest.json is compared: a published run is
-read by `retrieve.read_run` (signature, sizes, SHA-256), a folder's files are checked against
+read by `verify.read_run` (signature, sizes, SHA-256), a folder's files are checked against
 its manifest.json; one that fails is not compared, and changes.json and the report say so.
 """
 
@@ -20,7 +20,8 @@ from tasks.report.changes import AGREEMENTS_TABLE, NotCompared, PreviousRun
 from tasks.storage import keys as s3keys
 from tasks.storage.client import ObjectStore, s3_errors
 from tasks.storage.publish import json_or_empty, load_json, manifest_files
-from tasks.storage.retrieve import read_latest, read_published, read_run
+from tasks.storage.retrieve import read_latest, read_published
+from tasks.storage.verify import read_run
 
 COMPARED = (s3keys.METRICS_NAME, AGREEMENTS_TABLE)  # the files a comparison reads
 # changes.json's `not_compared` when a run uploads nothing: it reads no bucket either

@@ -1,17 +1,13 @@
 """Retrieve published bundles: fetch with every checksum verified, list runs, presign links.
 
-Every read of a published run goes through `read_run`, which checks it against its
-manifest.json (the one latest.json names, signed when PRM_MANIFEST_KEY is set; every listed
-object there with its size; the files read, metrics.json first, by size and SHA-256): `prm
-runs`, the index, the monthly run's "unchanged input" decision and the run a new one is
-compared with trust only a run that passes, as `prm fetch` does.
+Every read of a published run is checked against its manifest by `tasks.storage.verify`:
+`prm runs`, the index, the monthly run's "unchanged input" decision and the run a new one
+is compared with trust only a run that passes, as `prm fetch` does.
 """
 
-import hmac
 import os
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.exceptions import (
@@ -19,14 +15,7 @@ from botocore.exceptions import (
 )
 
 from tasks.errors import IntegrityError, StorageError
-from tasks.manifest import (
-    BundleFile,
-    content_problem,
-    file_problem,
-    manifest_hmac,
-    sha256_bytes,
-    size_problem,
-)
+from tasks.manifest import BundleFile, file_problem
 from tasks.storage import keys as s3keys
 from tasks.storage.client import (
     ObjectStore,
@@ -37,7 +26,6 @@ from tasks.storage.client import (
     s3_errors,
 )
 from tasks.storage.publish import (
-    SIGNATURE,
     TRANSFER,
     headline,
     json_or_empty,
@@ -45,6 +33,7 @@ from tasks.storage.publish import (
     manifest_files,
     run_time_of,
 )
+from tasks.storage.verify import check_manifest, read_run
 
 
 @dataclass(frozen=True)
@@ -60,18 +49,6 @@ class RunInfo:
     year: int | None = None
     files: tuple[str, ...] = ()  # the bundle files its manifest lists
     problem: str | None = None  # why it does not match its manifest (then no figures)
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    """A published run as read from the bucket: its manifest, the files read, and what does
-    not match the manifest (`problem`; None: verified). No manifest: an incomplete upload."""
-
-    run_id: str
-    manifest: dict  # {} when absent or not JSON
-    manifest_time: datetime | None  # manifest.json's LastModified (None: no manifest.json)
-    contents: dict[str, bytes] = field(default_factory=dict)  # only when verified
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,84 +85,6 @@ def read_published(store: ObjectStore, year: int) -> Published | None:
     return Published(pointer, key_prefix, run.manifest, metrics, run.problem)
 
 
-def check_manifest(
-    raw: bytes, response: dict, run: tuple[int, str], key: bytes | None, pointer: dict | None
-) -> tuple[dict, list[BundleFile]]:
-    """manifest.json of a published run and the files it lists, checked: it is the one
-    `pointer` (latest.json, when given) names, and with a key (PRM_MANIFEST_KEY) it carries
-    its HMAC and names the run it was read as. Raises IntegrityError."""
-    run_id = run[1]
-    if pointer and sha256_bytes(raw) != pointer.get("manifest_sha256"):
-        raise IntegrityError(f"manifest.json of run {run_id} does not match latest.json")
-    manifest = load_json(raw, "manifest.json")
-    if key:
-        _check_signature(raw, response, manifest, key, run)
-    return manifest, manifest_files(manifest)
-
-
-def _object_sizes(client, bucket: str, key_prefix: str) -> dict[str, int]:
-    """Every object under a run's prefix: bundle-relative path -> size in bytes."""
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix)
-    return {
-        item["Key"][len(key_prefix) :]: item["Size"]
-        for page in pages
-        for item in page.get("Contents", [])
-    }
-
-
-def _read_checked(
-    client, bucket: str, key_prefix: str, files: list[BundleFile], read: tuple[str, ...]
-) -> dict[str, bytes]:
-    """Every listed object present with its size, and the files `read` whole and checked by
-    size and SHA-256; IntegrityError naming the first that differs."""
-    sizes = _object_sizes(client, bucket, key_prefix)
-    for f in files:
-        if problem := size_problem(sizes.get(f.path), f):
-            raise IntegrityError(problem)
-    listed = {f.path: f for f in files}
-    contents = {}
-    for name in read:
-        if name not in listed:
-            raise IntegrityError(f"{name}: not listed in manifest.json")
-        found = read_object(client, bucket, s3keys.object_key(key_prefix, name))
-        if problem := content_problem(found[0] if found else None, listed[name]):
-            raise IntegrityError(problem)
-        contents[name] = found[0]
-    return contents
-
-
-def read_run(
-    store: ObjectStore,
-    bucket: str,
-    key_prefix: str,
-    year: int,
-    *,
-    read: tuple[str, ...] = (s3keys.METRICS_NAME,),
-    pointer: dict | None = None,
-) -> StoredRun:
-    """A published run read and checked against its manifest.json (`check_manifest`): every
-    file it lists is there with its size, and the files `read` (metrics.json by default) are
-    read whole and match their size and SHA-256. One that fails comes back with its
-    `problem`; without manifest.json it is an incomplete upload (a damaged run when
-    `pointer`, latest.json, names it). Storage errors are the caller's to word (s3_errors)."""
-    client = store.client
-    run_id = key_prefix.rstrip("/").rsplit("/", 1)[-1]
-    found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
-    if not found:
-        return StoredRun(run_id, {}, None, problem="manifest.json: missing" if pointer else None)
-    raw, response = found
-    when = response["LastModified"]
-    try:
-        manifest, files = check_manifest(raw, response, (year, run_id), store.manifest_key, pointer)
-    except IntegrityError as exc:
-        return StoredRun(run_id, json_or_empty(raw), when, problem=str(exc))
-    try:
-        contents = _read_checked(client, bucket, key_prefix, files, read)
-    except IntegrityError as exc:
-        return StoredRun(run_id, manifest, when, problem=str(exc))
-    return StoredRun(run_id, manifest, when, contents)
-
-
 def _resolve_run(store: ObjectStore, bucket: str, year: int, run_id: str | None):
     """The run id asked for, else the one `latest.json` names (with the pointer itself)."""
     if run_id:
@@ -210,24 +109,6 @@ def _download_checked(client, bucket: str, key_prefix: str, f: BundleFile, into:
         raise
     if problem := file_problem(target, f):
         raise IntegrityError(f"{problem} (downloaded from s3://{bucket}/{key_prefix})")
-
-
-def _check_signature(
-    raw: bytes, response: dict, manifest: dict, key: bytes, run: tuple[int, str]
-) -> None:
-    """Raise IntegrityError unless manifest.json carries the HMAC of PRM_MANIFEST_KEY and
-    names the run it was fetched as (a signed manifest moved to another run is refused)."""
-    year, run_id = run
-    signature = response.get("Metadata", {}).get(SIGNATURE)
-    if not signature:
-        raise IntegrityError(f"manifest.json of run {run_id} is not signed (PRM_MANIFEST_KEY)")
-    if not hmac.compare_digest(signature, manifest_hmac(key, raw)):
-        raise IntegrityError(
-            f"manifest.json of run {run_id}: signature does not match PRM_MANIFEST_KEY"
-        )
-    parameters = manifest.get("parameters") or {}
-    if (parameters.get("year"), parameters.get("run_id")) != (year, run_id):
-        raise IntegrityError(f"manifest.json of run {run_id} was signed for another run")
 
 
 def _refuse_symlinks(dest: Path, paths: list[str]) -> None:

@@ -136,7 +136,7 @@ def fetch_bundle(*, year: int, run_id: str | None = None, dest: Path, store: Obj
         key_prefix = s3keys.bundle_prefix(store.prefix, year, run_id)
         found = read_object(client, bucket, key_prefix + s3keys.MANIFEST_NAME)
         if not found:
-            raise StorageError(f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}")
+            raise StorageError(_no_manifest(client, bucket, key_prefix, year, run_id))
         raw = found[0]
         _, files = check_manifest(raw, found[1], (year, run_id), store.manifest_key, pointer)
         _refuse_symlinks(dest, [s3keys.MANIFEST_NAME, *(f.path for f in files)])
@@ -209,6 +209,18 @@ def list_runs(year: int, store: ObjectStore) -> list[RunInfo]:
     return sorted(runs, key=lambda r: (r.run_time or "", r.run_id))
 
 
+def _no_manifest(client, bucket: str, key_prefix: str, year: int, run_id: str) -> str:
+    """Why a run without manifest.json cannot be fetched: never published, or cut short."""
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=key_prefix, MaxKeys=1)
+    if listed.get("KeyCount", 0):
+        return (
+            f"run {run_id} of {year} is incomplete: its upload did not finish (no "
+            f"manifest.json in s3://{bucket}/{key_prefix}); `prm runs --year {year}` lists "
+            "the complete ones"
+        )
+    return f"run {run_id} of {year} not found: no s3://{bucket}/{key_prefix}"
+
+
 def presign(
     year: int,
     file: str = "report.html",
@@ -222,7 +234,11 @@ def presign(
         bucket = require_bucket(store)
         run_id, _ = _resolve_run(store, bucket, year, run_id)
         key = s3keys.object_key(s3keys.bundle_prefix(store.prefix, year, run_id), file)
-    return presign_key(store, key, expires_seconds, f"{file} is not in run {run_id} of {year}")
+    missing = (
+        f"{file} of run {run_id} of {year} is not in the bucket (s3://{bucket}/{key}); "
+        f"`prm runs --year {year}` shows whether the run is complete"
+    )
+    return presign_key(store, key, expires_seconds, missing)
 
 
 def presign_key(

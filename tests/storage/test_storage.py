@@ -207,8 +207,20 @@ def test_presigned_link_serves_the_report(s3_store, tmp_path):
     assert url.startswith(s3_store.endpoint_url + "/")
     with urllib.request.urlopen(url, timeout=5) as response:
         assert response.read() == (bundle / "report.html").read_bytes()
-    with pytest.raises(StorageError, match="nope.pdf is not in run r1 of 2024"):
+    with pytest.raises(StorageError, match=r"nope.pdf of run r1 of 2024 is not in the bucket"):
         presign(2024, file="nope.pdf", store=s3_store)
+
+
+def test_fetch_tells_an_incomplete_run_from_a_missing_one(s3_store, tmp_path):
+    bundle = make_bundle(tmp_path / "b")
+    publish_bundle(bundle, year=2024, run_id="r1", store=s3_store)
+    manifest = s3keys.object_key(s3keys.bundle_prefix(s3_store.prefix, 2024, "r1"), "manifest.json")
+    s3_store.client.delete_object(Bucket=s3_store.bucket, Key=manifest)  # as a cut upload leaves it
+    with pytest.raises(StorageError, match="run r1 of 2024 is incomplete: its upload did not"):
+        fetch_bundle(year=2024, run_id="r1", dest=tmp_path / "got", store=s3_store)
+    with pytest.raises(StorageError, match="run r2 of 2024 not found"):
+        fetch_bundle(year=2024, run_id="r2", dest=tmp_path / "got", store=s3_store)
+    assert not (tmp_path / "got").exists()
     with pytest.raises(StorageError, match="7 days"):
         presign(2024, expires_seconds=8 * 86400, store=s3_store)
 

@@ -133,6 +133,14 @@ def index(
     typer.echo(f"{where}: {'rebuilt' if changed else 'already up to date'}")
 
 
+# The index links to the runs by relative paths, which carry no signature (docs/decisions.md)
+INDEX_LINK_NOTE = (
+    "note: the index's links to the runs work where the prefix is readable without a "
+    "signature (a public-read prefix or a signing proxy); on a private bucket open a run "
+    "with `prm link --year YEAR [--run ID]`"
+)
+
+
 def link(
     year: Annotated[
         int | None, typer.Option("--year", help="Report year (required unless --index).")
@@ -163,6 +171,7 @@ def link(
         if to_index:
             key = s3keys.index_key(store.prefix, s3keys.INDEX_HTML_NAME)
             url = presign_key(store, key, seconds)
+            typer.echo(INDEX_LINK_NOTE, err=True)
         else:
             url = presign(year, file=file, run_id=run, expires_seconds=seconds, store=store)
     typer.echo(url)

@@ -239,6 +239,9 @@ def test_cli_runs_every_year_rebuilds_the_index_and_links_it(store, tmp_path):
     assert [y["year"] for y in index_json(store)["years"]] == [2024, 2023]
     link = runner.invoke(app, ["link", "--index", "--expires", "1h"])
     assert link.exit_code == 0 and "X-Amz-Expires=3600" in link.stdout
+    assert link.stdout.count("\n") == 1  # the URL alone on stdout, for scripts
+    # the page's relative links carry no signature: on this private bucket the user is told
+    assert "on a private bucket open a run with `prm link --year YEAR" in link.stderr
     with urllib.request.urlopen(link.stdout.strip()) as response:  # what a browser gets
         assert response.headers["Content-Type"].startswith("text/html")
         assert "run-a" in response.read().decode()

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli_memory import keep_freed_memory
 from flows.cli_modes import (
     IN_PROCESS,
     Checks,
@@ -108,6 +109,7 @@ def ingest(
     with one_line_errors() as interruption:
         interruption.note = NOT_KEPT
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
+        keep_freed_memory()  # freed blocks reused: flows/cli_memory.py
         with loading_libraries():
             written = None if rejections is None else (rejections, "--rejections")
             checks = Checks(source=source, output_file=written, prefect_api=use_prefect(prefect))
@@ -155,6 +157,7 @@ def report(
             report_settings=report_settings,
         )  # fmt: skip
         compared = compared_folder(compare_to)
+        keep_freed_memory()  # freed blocks reused: flows/cli_memory.py
         with loading_libraries():
             checks = Checks(
                 year=year, upload=not no_upload, existing_database=True,
@@ -229,6 +232,7 @@ def run(
             year=year, source=source, upload=not no_upload, upgrade=not flows,
             output_folder=out_folder(out_dir), prefect_api=flows, compare_to=compared,
         )  # fmt: skip
+        keep_freed_memory()  # freed blocks reused: flows/cli_memory.py
         with loading_libraries():
             resources = prepare(settings, checks)
             written_as = report_options(settings, year, allow_empty)

@@ -96,6 +96,14 @@ def write_rejections(result, resources, path: Path | None) -> Path:
     return path
 
 
+def _read_ahead(source: str):
+    """A folder's files read and parsed on a thread while the libraries load and the checks
+    run (tasks.ingest.read_ahead); None for an s3:// source."""
+    from tasks.ingest.read_ahead import read_ahead
+
+    return read_ahead(source)
+
+
 def ingest(
     source: Source,
     db: Db = None,
@@ -110,12 +118,14 @@ def ingest(
         interruption.note = NOT_KEPT
         settings = get_settings(database_url=db, s3_endpoint_url=endpoint_url)
         keep_freed_memory()  # freed blocks reused: flows/cli_memory.py
+        flows = use_prefect(prefect)
         with loading_libraries():
             written = None if rejections is None else (rejections, "--rejections")
-            checks = Checks(source=source, output_file=written, prefect_api=use_prefect(prefect))
+            ahead = None if flows else _read_ahead(source)
+            checks = Checks(source=source, output_file=written, prefect_api=flows)
             resources = prepare(settings, checks)
             from tasks.pipeline import ingest_source
-        if use_prefect(prefect):
+        if flows:
             from flows.ingest import ingest as ingest_flow
 
             result, mode = run_flow(
@@ -127,7 +137,7 @@ def ingest(
             from tasks.ingest.sources import open_source
 
             with progress_display(out, interruption) as progress:
-                opened = open_source(source, resources.store)
+                opened = ahead or open_source(source, resources.store)
                 result = ingest_source(opened, resources.engine, progress)
             mode = IN_PROCESS
         interruption.note = f"ingestion {result.ingestion_id} was kept (committed)"

@@ -101,8 +101,7 @@ def _check_can_make(path: Path, folder: Path) -> None:
 def check_source(uri: str, store: "ObjectStore") -> None:
     """The source exists, can be read and holds files ingestion reads, each of which can be
     opened: a folder, or an s3:// prefix at the endpoint."""
-    from tasks.ingest.read import input_files
-    from tasks.ingest.sources import LocalSource, nothing_to_read
+    from tasks.ingest.sources import LocalSource, input_files, nothing_to_read
 
     if s3keys.is_s3_uri(uri):
         from tasks.ingest.s3source import S3Source

@@ -7,7 +7,7 @@ import pandas as pd
 # pyarrow is installed for ingestion's CSV reader and text columns (`tasks.ingest.read_csv`,
 # which names its Arrow dtype). Its mere presence would switch every other string column of
 # the project (report frames, tables, workbook) to Arrow storage: keep pandas' Python one.
-# Set on import of tasks.ingest and tasks.report, the packages that make frames.
+# Set on import of tasks.report and of every module of tasks.ingest that imports pandas.
 pd.set_option("mode.string_storage", "python")
 
 

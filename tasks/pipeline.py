@@ -22,8 +22,9 @@ from tasks.errors import StorageError
 from tasks.ingest.known import known_keys
 from tasks.ingest.load import IngestResult, load
 from tasks.ingest.overlap import validate_and_load
-from tasks.ingest.read import RawRecords, input_files, read_source
-from tasks.ingest.sources import Source, SourceFile
+from tasks.ingest.read import RawRecords, read_source
+from tasks.ingest.read_ahead import ReadAhead
+from tasks.ingest.sources import Source, SourceFile, input_files
 from tasks.ingest.validate import Validated, validate
 from tasks.report.aggregate import (
     agreements_in_year,
@@ -75,10 +76,12 @@ class _CountingSource:
 
 
 def read(source: Source, progress: Progress = no_progress) -> RawRecords:
-    """Read every matching file of the source into text tables (progress in bytes)."""
-    if progress is no_progress:
-        return read_source(source)
-    return read_source(_CountingSource(source, tuple(input_files(source)), progress))
+    """Read every matching file of the source into text tables (progress in bytes); a
+    `ReadAhead` source's CSV files are parsed already."""
+    parsed = source.arrow_table if isinstance(source, ReadAhead) else None
+    if progress is not no_progress:
+        source = _CountingSource(source, tuple(input_files(source)), progress)
+    return read_source(source, parsed)
 
 
 def validate_rows(raw: RawRecords, engine: Engine, progress: Progress = no_progress) -> Validated:

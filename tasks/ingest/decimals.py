@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Numeric
 
+import tasks.frames  # noqa: F401  (pandas' string storage, before any frame)
+
 # decimal128 holds its unscaled value as a 128-bit little-endian integer: two int64 words,
 # the low one first. Values of at most 18 digits fit the low word; the high one is its sign.
 _WORDS = 2

@@ -25,6 +25,8 @@ import pandas as pd
 from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.exc import IntegrityError
 
+import tasks.frames  # noqa: F401  (pandas' string storage, before any frame)
+
 # A table loaded with at least this many rows takes the bulk path; smaller loads keep the
 # indexes and the row-by-row foreign-key checks (cheaper than rebuilding a large table's).
 BULK_MIN_ROWS = 100_000

@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from fnmatch import fnmatch
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
 
 from models.codes import ENTITIES
 from models.contract import COLUMNS, META
 from tasks.errors import SourceError
 from tasks.ingest.read_csv import TEXT, check_quotes, parse_csv, trimmed_text
-from tasks.ingest.sources import Source, SourceFile, nothing_to_read
+from tasks.ingest.sources import Source, csv_entity, input_files, nothing_to_read
 
 if TYPE_CHECKING:  # openpyxl loads with the first .xlsx source (0.06 s a CSV run saves)
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -48,25 +48,6 @@ class RawRecords:
 def normalise_header(name: object) -> str:
     """`Partner Type` -> `partner_type`: case and outer spaces ignored, spaces/hyphens -> `_`."""
     return _HEADER_SEPARATORS.sub("_", str(name if name is not None else "").strip()).lower()
-
-
-def csv_entity(file_name: str) -> str | None:
-    """The entity whose CSV pattern (`partners*.csv`, ...) the file name matches, if any."""
-    lower = file_name.lower()
-    for entity in ENTITIES:
-        if fnmatch(lower, f"{entity}*.csv"):
-            return entity
-    return None
-
-
-def is_workbook(file_name: str) -> bool:
-    """Whether the file is an .xlsx workbook to read (Excel's `~$` lock files are not)."""
-    return file_name.lower().endswith(".xlsx") and not file_name.startswith("~$")
-
-
-def input_files(source: Source) -> list[SourceFile]:
-    """The files of `source` that ingestion reads: matching CSV files and workbooks, by name."""
-    return [f for f in source.list_files() if csv_entity(f.name) or is_workbook(f.name)]
 
 
 class Fingerprint:
@@ -100,8 +81,14 @@ def source_fingerprint(
     return fingerprint.hexdigest()
 
 
-def read_source(source: Source) -> RawRecords:
-    """Read every matching file of `source` (name order) into one text table per entity."""
+def read_source(
+    source: Source, parsed: Callable[[str], pa.Table | None] | None = None
+) -> RawRecords:
+    """Read every matching file of `source` (name order) into one text table per entity.
+
+    `parsed(name)`: pyarrow's table of a CSV file's text when it was parsed beforehand
+    (`tasks.ingest.read_ahead`), None where it was not.
+    """
     parts: dict[str, list[pd.DataFrame]] = {entity: [] for entity in ENTITIES}
     fingerprint = Fingerprint()
     used: list[str] = []
@@ -112,7 +99,8 @@ def read_source(source: Source) -> RawRecords:
         used.append(name)
         entity = csv_entity(name)
         if entity is not None:
-            parts[entity].append(_read_csv(name, content, entity))
+            table = parsed(name) if parsed else None
+            parts[entity].append(_read_csv(name, content, entity, table))
         else:
             for sheet_entity, frame in _read_workbook(name, content):
                 parts[sheet_entity].append(frame)
@@ -171,7 +159,9 @@ def _as_text(cell: object) -> str:
     return "" if cell is None or pd.isna(cell) else str(cell)
 
 
-def _read_csv(name: str, content: bytes, entity: str) -> pd.DataFrame:
+def _read_csv(
+    name: str, content: bytes, entity: str, table: pa.Table | None = None
+) -> pd.DataFrame:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -183,7 +173,7 @@ def _read_csv(name: str, content: bytes, entity: str) -> pd.DataFrame:
     _check_separator(name, text, entity)
     try:
         check_quotes(text)
-        frame = parse_csv(text)
+        frame = parse_csv(text, table=table)
     except (pd.errors.ParserError, ValueError) as exc:
         problem = str(exc).strip().splitlines()[-1]
         raise SourceError(f"{name}: not a readable CSV ({problem})") from exc

@@ -17,26 +17,29 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
+
+import tasks.frames  # noqa: F401  (pandas' string storage, before any frame)
+from tasks.ingest.read_arrow import arrow_table
 
 # The text dtype of ingested cells: Arrow memory, pandas' missing value NaN. Named here so
 # the project's other frames keep pandas' default string storage (see tasks/frames.py).
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def parse_csv(text: str, *, arrow: bool = True) -> pd.DataFrame:
+def parse_csv(text: str, *, arrow: bool = True, table: pa.Table | None = None) -> pd.DataFrame:
     """The CSV `text` (UTF-8, no BOM) as a frame of text cells, header names as written;
-    `arrow=False` reads it by pandas' parser whatever the file.
+    `arrow=False` reads it by pandas' parser whatever the file. `table`: pyarrow's reading
+    of this very text made beforehand (`arrow_table`, on `read_ahead`'s thread); None: made
+    now.
 
     Raises ValueError or pandas' ParserError for a file that is not a readable CSV.
     """
-    return _arrow_parse(text) if arrow and _plain(text) else _pandas_parse(text)
-
-
-def _plain(text: str) -> bool:
-    """Whether pyarrow may read the file: no NUL character (which the two parsers do not
-    treat alike)."""
-    return "\0" not in text
+    if arrow and table is None:
+        table = arrow_table(text)
+    if not arrow or table is None:
+        return _pandas_parse(text)
+    columns = {i: pd.array(column, dtype=TEXT) for i, column in enumerate(table.columns)}
+    return pd.DataFrame(columns).set_axis(table.column_names, axis=1)
 
 
 def _pandas_parse(text: str) -> pd.DataFrame:
@@ -55,29 +58,6 @@ def _pandas_parse(text: str) -> pd.DataFrame:
             f"row 1 has {header + frame.index.nlevels} fields, the header {header}"
         )
     return frame
-
-
-def _arrow_parse(text: str) -> pd.DataFrame:
-    """pyarrow's reading of `text`, or pandas' where pyarrow refuses it or reads it otherwise
-    (a header it splits differently, a column it did not keep as text)."""
-    try:
-        header = next(csv.reader(io.StringIO(text, newline="")), [])
-        table = pa_csv.read_csv(
-            pa.py_buffer(text.encode()),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.large_string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (csv.Error, pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _pandas_parse(text)
-    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
-        return _pandas_parse(text)
-    table = table.combine_chunks()  # one array per column: what the kernels then take as is
-    columns = {i: pd.array(column, dtype=TEXT) for i, column in enumerate(table.columns)}
-    return pd.DataFrame(columns).set_axis(header, axis=1)
 
 
 def arrow_text(values: pd.Series) -> pa.Array | None:

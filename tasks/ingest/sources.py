@@ -7,9 +7,11 @@ Parsing never touches the file system or the network: it gets bytes from here.
 import os
 import stat
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from models.codes import ENTITIES
 from tasks.errors import SourceError
 from tasks.storage.keys import is_s3_uri
 
@@ -90,6 +92,30 @@ def nothing_to_read(uri: str) -> SourceError:
         "no partner-register files (partners/agreements/contributions/exchange_rates "
         f".csv/.xlsx) in {uri}"
     )
+
+
+def csv_entity(file_name: str) -> str | None:
+    """The entity whose CSV pattern (`partners*.csv`, ...) the file name matches, if any."""
+    lower = file_name.lower()
+    for entity in ENTITIES:
+        if fnmatch(lower, f"{entity}*.csv"):
+            return entity
+    return None
+
+
+def is_workbook(file_name: str) -> bool:
+    """Whether the file is an .xlsx workbook to read (Excel's `~$` lock files are not)."""
+    return file_name.lower().endswith(".xlsx") and not file_name.startswith("~$")
+
+
+def is_input(file_name: str) -> bool:
+    """Whether ingestion reads the file: a CSV file named after an entity, or a workbook."""
+    return csv_entity(file_name) is not None or is_workbook(file_name)
+
+
+def input_files(source: Source) -> list[SourceFile]:
+    """The files of `source` that ingestion reads, by name."""
+    return [f for f in source.list_files() if is_input(f.name)]
 
 
 def open_source(uri: str, store: "ObjectStore | None" = None) -> Source:

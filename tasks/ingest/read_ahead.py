@@ -1,11 +1,12 @@
 """A local folder's input files read, and their CSV text parsed by pyarrow, on a thread from
-the moment `prm ingest` has pandas loaded: while it loads SQLAlchemy and the pipeline,
-checks the database and brings its schema up to date.
+the moment `prm ingest` knows the folder: while it loads pandas, SQLAlchemy and the
+pipeline, checks the database and brings its schema up to date.
 
-pyarrow's parser leaves the interpreter lock, so on two cores the files are parsed while
-the rest loads (~0.4 s of a million contributions' ingestion). Reading the files through
-the `ReadAhead` (a source like the folder it wraps) gives exactly what reading the folder
-gives: the same bytes, cells and errors, in the same order.
+pyarrow's parser leaves the interpreter lock, so on two cores one parses while the other
+loads the libraries (~0.25 s of the command on a million contributions, docs/benchmarks.md).
+This module needs no pandas: the thread starts before pandas is loaded. Reading the files
+through the `ReadAhead` (a source like the folder it wraps) gives exactly what reading the
+folder gives: the same bytes, cells and errors, in the same order.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -86,7 +87,9 @@ def _read(source: Source, name: str) -> _Read:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:  # reading it words the error
         return _Read(content)
-    return _Read(content, arrow_table(text))
+    # on this thread alone: the other core loads the libraries meanwhile (pyarrow's own
+    # threads took it from them, and the command was no faster)
+    return _Read(content, arrow_table(text, threads=False))
 
 
 def read_ahead(uri: str) -> ReadAhead | None:

@@ -97,6 +97,7 @@ class Load:
         self.loaded: dict[str, int] = {}
         self.large: list[Table] = []  # the tables that took the bulk path
         self._stack = ExitStack()  # connection, SQLite settings, transaction
+        self._indexes = ExitStack()  # the entity's dropped indexes, built again on close
         self._unchecked = False  # SQLite: foreign keys not enforced row by row
         self._cancelled = threading.Event()
 
@@ -123,20 +124,45 @@ class Load:
     def rows(self, entity: str, rows: pd.DataFrame) -> None:
         """The entity's valid rows (entities in load order). SQLite: upserted now;
         PostgreSQL: kept for `finish`, which COPies every table in parts."""
+        self.start_rows(entity, len(rows))
+        self.add_rows(entity, rows)
+        self.end_rows(entity)
+
+    def start_rows(self, entity: str, expected: int) -> None:
+        """Before the entity's rows come, whole or in parts (`add_rows`, in key order, then
+        `end_rows`): its path is chosen for `expected` rows at most (on the bulk path, its
+        secondary indexes are dropped until `end_rows`)."""
         try:
             self._check_cancelled()
-            self.loaded[entity] = len(rows)
-            if self.postgresql:
-                return
-            prepared = _prepared(entity, rows, self.ingestion_id)
-            if not self._takes_bulk_path(entity, len(rows)):
-                _upsert_sqlite(self.connection, entity, prepared)
+            self.loaded[entity] = 0
+            if self.postgresql or not self._takes_bulk_path(entity, expected):
                 return
             table = TABLES[entity].__table__
             self.large.append(table)
-            # built again at once: the agreements' while the contributions are validated
-            with bulk.indexes_rebuilt(self.connection, [table.name]):
-                _upsert_sqlite(self.connection, entity, prepared)
+            # built again by `end_rows`: the agreements' while the contributions are validated
+            self._indexes.enter_context(bulk.indexes_rebuilt(self.connection, [table.name]))
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+
+    def add_rows(self, entity: str, rows: pd.DataFrame) -> None:
+        """Valid rows of the entity (after `start_rows`; parts in key order, each after the
+        ones before)."""
+        try:
+            self._check_cancelled()
+            self.loaded[entity] += len(rows)
+            if not self.postgresql:
+                _upsert_sqlite(self.connection, entity, _prepared(entity, rows, self.ingestion_id))
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+
+    def end_rows(self, entity: str) -> None:
+        """After the entity's last rows: its secondary indexes built again (bulk path)."""
+        try:
+            self._check_cancelled()
+            indexes, self._indexes = self._indexes, ExitStack()
+            indexes.close()
         except BaseException as exc:
             self.abort(exc)
             raise
@@ -177,6 +203,7 @@ class Load:
     def abort(self, error: BaseException) -> None:
         """Roll back and close (idempotent): the database stays as it was."""
         stack, self._stack = self._stack, ExitStack()
+        self._indexes = ExitStack()  # dropped indexes stay dropped: the rollback restores them
         stack.__exit__(type(error), error, error.__traceback__)
 
     def _takes_bulk_path(self, entity: str, rows: int) -> bool:

@@ -74,18 +74,36 @@ def repeated(values: pd.Series) -> np.ndarray:
     return ~first
 
 
-def looked_up(keys: pd.Series, table: pd.Series) -> pd.Series:
+def looked_up(keys: pd.Series, table: pd.Series, known: pa.Array | None = None) -> pd.Series:
     """`table`'s value at each key (`table` indexed by unique keys), missing where it has
-    none: `keys.map(table)`, by pyarrow's hash lookup for a column of Arrow text."""
+    none: `keys.map(table)`, by pyarrow's hash lookup for a column of Arrow text (`known`:
+    `table_keys(table)`, made once for lookups in several parts of a column)."""
     cells = arrow_text(keys)
     if cells is None:  # reindex, not map: map fails on an empty datetime table (pandas)
         return table.reindex(keys.to_numpy(dtype=object)).set_axis(keys.index)
-    known = pa.array(table.index.to_numpy(dtype=object), cells.type)
+    if known is None or known.type != cells.type:
+        known = table_keys(table).cast(cells.type)
     position = pc.index_in(cells, value_set=known).to_numpy(zero_copy_only=False)
     found = ~np.isnan(position)
     values = pd.Series(np.full(len(keys), np.nan), index=keys.index).astype(table.dtype)
     values[found] = table.to_numpy()[position[found].astype(np.int64)]
     return values
+
+
+def table_keys(table: pd.Series) -> pa.Array:
+    """The keys of a `looked_up` table as Arrow text."""
+    return pa.array(table.index.to_numpy(dtype=object), pa.large_string())
+
+
+def increasing(values: pd.Series, rows: np.ndarray) -> bool:
+    """Whether the texts of `rows` (a mask) strictly increase down the column (text ordered
+    by code point, as Python and pyarrow both order it)."""
+    cells = arrow_text(values)
+    if cells is None:
+        text = texts(values)[rows]
+        return bool((text[1:] > text[:-1]).all())
+    picked = cells.filter(pa.array(rows))
+    return not pc.any(pc.less_equal(picked[1:], picked[:-1])).as_py()
 
 
 def per_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Series:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Column
 
 from models.codes import (
@@ -79,34 +80,70 @@ def validate(raw: RawRecords, known: Known) -> Validated:
 
 def validate_parents(raw: RawRecords, known: Known) -> Parents:
     """Partners, exchange rates and agreements (agreements' partners resolved)."""
+    first = partners_and_rates(raw)
+    agreements = check_agreements(raw.tables["agreements"], partner_ids(known, first))
+    return with_agreements(first, *agreements)
+
+
+def partners_and_rates(raw: RawRecords) -> Parents:
+    """The partners and exchange rates: the parents that refer to nothing."""
     partners, partners_out = _partners(raw.tables["partners"])
     rates, rates_out = _exchange_rates(raw.tables["exchange_rates"])
-    partner_ids = known.partner_ids | set(partners["partner_id"])
-    agreements, agreements_out = _agreements(raw.tables["agreements"], partner_ids)
     return Parents(
-        {"partners": partners, "exchange_rates": rates, "agreements": agreements},
-        {"partners": partners_out, "exchange_rates": rates_out, "agreements": agreements_out},
+        {"partners": partners, "exchange_rates": rates},
+        {"partners": partners_out, "exchange_rates": rates_out},
     )
+
+
+def partner_ids(known: Known, parents: Parents) -> set[str]:
+    """The partners agreements may refer to: the database's and this ingestion's."""
+    return known.partner_ids | set(parents.rows["partners"]["partner_id"])
+
+
+def with_agreements(parents: Parents, rows: pd.DataFrame, rejected: pd.DataFrame) -> Parents:
+    """`parents` (partners, rates) with the agreements' valid rows and rejections."""
+    return Parents(parents.rows | {"agreements": rows}, parents.rejected | {"agreements": rejected})
 
 
 def validate_contributions(raw: RawRecords, known: Known, parents: Parents) -> Validated:
     """The contributions, against the agreements and rates of the database and of `parents`;
     with `parents`, every entity's rows."""
+    checked = check_contributions(raw.tables["contributions"], references(known, parents))
+    return with_contributions(raw, parents, *checked)
+
+
+@dataclass(frozen=True)
+class References:
+    """What contributions refer to: each agreement's signing date (indexed by agreement_id;
+    its keys as Arrow text too, for `parse.looked_up`) and the exchange rates."""
+
+    signed_on: pd.Series
+    agreement_keys: pa.Array
+    rates: pd.DataFrame
+
+
+def references(known: Known, parents: Parents) -> References:
+    """The agreements and exchange rates of the database and of `parents` (this ingestion's
+    win where both have the same key)."""
     agreements, rates = parents.rows["agreements"], parents.rows["exchange_rates"]
     all_agreements = _union(
         known.agreements, agreements[["agreement_id", "signed_on"]], "agreement_id"
     )
+    signed_on = all_agreements.set_index("agreement_id")["signed_on"]
     all_rates = _union(known.rates, rates, ["currency", "valid_from"])
-    contributions, contributions_out = _contributions(
-        raw.tables["contributions"], all_agreements, all_rates
-    )
-    read = {entity: len(frame) for entity, frame in raw.tables.items()}
+    return References(signed_on, parse.table_keys(signed_on), all_rates)
+
+
+def with_contributions(
+    raw: RawRecords, parents: Parents, rows: pd.DataFrame, rejected: pd.DataFrame
+) -> Validated:
+    """Every entity's rows: `parents` and the contributions' valid rows and rejections."""
     return Validated(
         raw.source,
         raw.fingerprint,
-        parents.rows | {"contributions": contributions},
-        parents.rejected | {"contributions": contributions_out},
-        read,
+        parents.rows | {"contributions": rows},
+        parents.rejected | {"contributions": rejected},
+        {entity: len(frame) for entity, frame in raw.tables.items()},
     )
 
 
@@ -167,7 +204,11 @@ def _exchange_rates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows.reset_index(drop=True), v.rejections()
 
 
-def _agreements(frame: pd.DataFrame, partner_ids: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def check_agreements(
+    frame: pd.DataFrame, partner_ids: set[str], repeated: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Agreements' valid rows and rejections (`repeated`: the rows whose key an earlier row
+    had, found beforehand when `frame` is a part of the agreements read)."""
     v = Verdicts("agreements", frame)
     v.missing()
     v.unreadable_text()
@@ -180,7 +221,7 @@ def _agreements(frame: pd.DataFrame, partner_ids: set[str]) -> tuple[pd.DataFram
     v.invalid("priority", priority.isna(), "is not a code or label of table D")
     status = parse.parse_code(frame["status"], AGREEMENT_STATUSES)
     v.invalid("status", status.isna(), "is not active or cancelled")
-    v.duplicates(frame[["agreement_id"]])
+    v.duplicates(frame[["agreement_id"]], repeated)
     unknown = ~frame["partner_id"].isin(partner_ids)
     v.flag(unknown, "unknown_partner", "partner_id", "partner_id is not a known partner")
     ok = _as_given(frame[v.ok], "agreements")
@@ -198,9 +239,10 @@ def _agreements(frame: pd.DataFrame, partner_ids: set[str]) -> tuple[pd.DataFram
     return rows.reset_index(drop=True), v.rejections()
 
 
-def _contributions(
-    frame: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataFrame
+def check_contributions(
+    frame: pd.DataFrame, references: References, repeated: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contributions' valid rows and rejections (`repeated` as for `check_agreements`)."""
     v = Verdicts("contributions", frame)
     v.missing()
     v.unreadable_text()
@@ -209,9 +251,9 @@ def _contributions(
     v.invalid("source", ~source.isin(CONTRIBUTION_SOURCES), "is not PARTNER or ITU")
     amount = _check_number(v, "amount", MONEY_PLACES, MONEY_DIGITS)
     v.invalid("currency", ~parse.is_currency(frame["currency"]), "is not an ISO 4217 code")
-    v.duplicates(frame[["contribution_id"]])
+    v.duplicates(frame[["contribution_id"]], repeated)
     signed_on = parse.looked_up(
-        frame["agreement_id"], agreements.set_index("agreement_id")["signed_on"]
+        frame["agreement_id"], references.signed_on, references.agreement_keys
     )
     v.flag(signed_on.isna(), "unknown_agreement", "agreement_id", "agreement_id is not known")
     currency = parse.upper(frame["currency"])
@@ -221,7 +263,7 @@ def _contributions(
         pd.Series(cents[checked], index=frame.index[checked]),
         currency[checked],
         signed_on[checked],
-        rates,
+        references.rates,
     )
     no_rate = converted["units_per_usd"].isna().reindex(frame.index, fill_value=False)
     v.flag(no_rate, "no_exchange_rate", "currency", "no rate on or before the signing date")

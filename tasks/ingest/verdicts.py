@@ -89,11 +89,11 @@ class Verdicts:
                 too_long = parse.text_lengths(self.frame[column]) > length
                 self.invalid(column, too_long, f"is over {length} chars")
 
-    def duplicates(self, key_values: pd.DataFrame) -> None:
-        if key_values.shape[1] == 1:
-            repeated = parse.repeated(key_values.iloc[:, 0])
-        else:
-            repeated = key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
+    def duplicates(self, key_values: pd.DataFrame, repeated: np.ndarray | None = None) -> None:
+        """Rows whose key an earlier row had (`repeated`: found beforehand, over all the
+        entity's rows when this table is a part of them)."""
+        if repeated is None:
+            repeated = _repeated(key_values)
         columns = KEYS[self.entity]
         named = f"{' and '.join(columns)} repeat" if len(columns) > 1 else f"{columns[0]} repeats"
         self.flag(repeated, "duplicate_key", columns[0], f"{named} a key seen earlier")
@@ -127,6 +127,13 @@ def _key_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     for column in columns[1:]:
         key = (key + " " + frame[column].fillna("")).str.strip()
     return key
+
+
+def _repeated(key_values: pd.DataFrame) -> np.ndarray | pd.Series:
+    """True for the rows whose key values an earlier row had (a missing value: never)."""
+    if key_values.shape[1] == 1:
+        return parse.repeated(key_values.iloc[:, 0])
+    return key_values.duplicated(keep="first") & key_values.notna().all(axis=1)
 
 
 def _storable(values: pd.Series, column: str) -> pd.Series:

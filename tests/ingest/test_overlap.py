@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.db import get_engine, upgrade
 from models.tables import Agreement, Contribution, ExchangeRate, Ingestion, Partner, Rejection
-from tasks.ingest import overlap
+from tasks.ingest import overlap, parts
 from tasks.ingest.known import known_keys
 from tasks.ingest.load import Load, LoadCancelled, load
 from tasks.ingest.read import read_source
@@ -34,23 +34,29 @@ def _raw(folder):
     return read_source(open_source(str(folder)))
 
 
-@pytest.mark.parametrize("bulk_min_rows", [ALL_ROWS, 10**9], ids=["bulk", "row-by-row"])
-def test_the_database_is_what_validate_then_load_makes(empty_database, tmp_path, bulk_min_rows):
-    source = base_source(tmp_path / "src", contributions=WITH_REJECTIONS)
+def overlapped_and_not(empty_database, source: str, bulk_min_rows: int):
+    """The tables after `validate_and_load` and after validate then load, each into an empty
+    database (on PostgreSQL: the same one, emptied); the first's (validated, result) and
+    the database's URL."""
     stored = []
     for overlapped in (True, False):
-        db_url = empty_database()  # on PostgreSQL: the same database, emptied
+        db_url = empty_database()
         engine = get_engine(db_url)
         upgrade(engine)
         if overlapped:
-            validated, result = overlap.validate_and_load(
-                _raw(source), engine, bulk_min_rows=bulk_min_rows
-            )
-            assert result.loaded == {e: len(validated.rows[e]) for e in validated.rows}
-            assert result.rejected["contributions"] == 2 == result.loaded["contributions"]
+            outcome = overlap.validate_and_load(_raw(source), engine, bulk_min_rows=bulk_min_rows)
         else:
             load(validate(_raw(source), known_keys(engine)), engine, bulk_min_rows=bulk_min_rows)
         stored.append(_stored(db_url))
+    return stored, outcome, db_url
+
+
+@pytest.mark.parametrize("bulk_min_rows", [ALL_ROWS, 10**9], ids=["bulk", "row-by-row"])
+def test_the_database_is_what_validate_then_load_makes(empty_database, tmp_path, bulk_min_rows):
+    source = base_source(tmp_path / "src", contributions=WITH_REJECTIONS)
+    stored, (validated, result), _ = overlapped_and_not(empty_database, source, bulk_min_rows)
+    assert result.loaded == {e: len(validated.rows[e]) for e in validated.rows}
+    assert result.rejected["contributions"] == 2 == result.loaded["contributions"]
     assert stored[0] == stored[1]
 
 
@@ -58,7 +64,7 @@ def test_a_failed_validation_rolls_the_parents_back(db_url, tmp_path, monkeypatc
     def fails(*args):
         raise RuntimeError("validation failed")
 
-    monkeypatch.setattr(overlap, "validate_contributions", fails)
+    monkeypatch.setattr(parts, "contribution_parts", fails)
     source = base_source(tmp_path / "src")
     before = _stored(db_url)
     with pytest.raises(RuntimeError, match="validation failed"):
@@ -96,15 +102,14 @@ def test_a_reference_left_dangling_fails_when_fewer_rows_than_read_take_the_bulk
 ):
     """The foreign keys are switched off for a load that may take the bulk path (read rows
     at the threshold), so they are checked even when, validated, the table stays below it."""
-    real = overlap.validate_contributions
+    real = parts.contribution_parts
 
-    def dangling(raw, known, parents):
-        validated = real(raw, known, parents)
-        contributions = validated.rows["contributions"]
-        contributions.loc[contributions.index[0], "agreement_id"] = "NO-SUCH-AGREEMENT"
-        return validated
+    def dangling(*args):
+        for contributions, rejected in real(*args):
+            contributions.loc[contributions.index[0], "agreement_id"] = "NO-SUCH-AGREEMENT"
+            yield contributions, rejected
 
-    monkeypatch.setattr(overlap, "validate_contributions", dangling)
+    monkeypatch.setattr(parts, "contribution_parts", dangling)
     source = base_source(tmp_path / "src", contributions=WITH_REJECTIONS)  # 4 read, 2 valid
     before = _stored(db_url)
     with pytest.raises(IntegrityError):
@@ -142,7 +147,7 @@ def test_ctrl_c_while_validating_stops_the_parents_load(db_url, tmp_path, monkey
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(overlap, "validate_contributions", interrupted)
+    monkeypatch.setattr(parts, "contribution_parts", interrupted)
     before = _stored(db_url)
     with pytest.raises(KeyboardInterrupt):
         overlap.validate_and_load(_raw(base_source(tmp_path / "src")), get_engine(db_url))

@@ -26,8 +26,9 @@ from tasks.ingest.validate import (
 )
 
 # Rows validated and written at a time: the loader starts on them while the rest are
-# checked; smaller parts cost more per row to validate. The first part of a table is a fifth
-# of that, so the loader gets to work sooner.
+# checked; smaller parts cost more per row to validate. A table's first part is a fifth of
+# that and each next one twice the one before, so the loader gets to work, and keeps at
+# work, from the first rows on.
 PART_ROWS = 250_000
 
 Checked = tuple[pd.DataFrame, pd.DataFrame]  # valid rows, rejections
@@ -60,9 +61,9 @@ def joined(parts: list[Checked]) -> Checked:
 def _parts(
     frame: pd.DataFrame, entity: str, rows: int
 ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """Slices of the entity's table, a fifth of `rows` rows first, then `rows` at a time (one
-    slice when its file is not in key order), each with its rows whose key an earlier row of
-    the whole table had."""
+    """Slices of the entity's table, a fifth of `rows` rows first, each next one twice the one
+    before up to `rows` (one slice when its file is not in key order), each with its rows
+    whose key an earlier row of the whole table had."""
     keys = frame[KEYS[entity][0]]
     repeated = parse.repeated(keys)
     if rows >= len(frame) or not parse.increasing(keys, parse.filled(keys) & ~repeated):
@@ -72,4 +73,4 @@ def _parts(
     while start < len(frame):
         part = slice(start, start + size)
         yield frame.iloc[part], repeated[part]
-        start, size = start + size, rows
+        start, size = start + size, min(2 * size, rows)

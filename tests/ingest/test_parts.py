@@ -143,3 +143,9 @@ def test_ctrl_c_between_parts_keeps_nothing(db_url, tmp_path, monkeypatch):
     monkeypatch.undo()
     overlap.validate_and_load(_raw(source), get_engine(db_url))
     assert len(rows(db_url, Contribution)) == 4
+
+
+def test_parts_start_small_and_double_up_to_the_part_size():
+    keys = table("contributions", *({"contribution_id": f"C{n:02}"} for n in range(40)))
+    sizes = [len(part) for part, _ in parts._parts(keys, "contributions", 10)]
+    assert sizes == [2, 4, 8, 10, 10, 6]

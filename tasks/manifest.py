@@ -67,6 +67,12 @@ def size_problem(size: int | None, expected: BundleFile) -> str | None:
     return _problem(expected, size, lambda: expected.sha256)
 
 
+def digest_problem(size: int | None, sha256: str, expected: BundleFile) -> str | None:
+    """What is wrong with a file of `size` bytes (None: absent) and that hex SHA-256 against
+    its manifest entry, or None."""
+    return _problem(expected, size, lambda: sha256)
+
+
 def content_problem(content: bytes | None, expected: BundleFile) -> str | None:
     """What is wrong with a file's bytes (None: absent) against its manifest entry, or None."""
     size = None if content is None else len(content)

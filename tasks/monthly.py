@@ -30,7 +30,7 @@ from tasks.runs import code_version
 from tasks.storage.client import ObjectStore
 from tasks.storage.previous import NOT_UPLOADING, compared_run, previous_location
 from tasks.storage.publish import PublishResult
-from tasks.storage.retrieve import fetch_bundle, read_published
+from tasks.storage.retrieve import fetch_bundle, published_content_problem, read_published
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,8 @@ def published_run(
     )
     if not same:
         return None
+    if problem := published_content_problem(store, found):  # reused: every byte checked
+        return DamagedRun(str(found.pointer.get("run_id")), problem)
     pointer = found.pointer
     published = PublishResult(
         uri=pointer["uri"],

@@ -33,7 +33,7 @@ from tasks.storage.publish import (
     manifest_files,
     run_time_of,
 )
-from tasks.storage.verify import check_manifest, read_run
+from tasks.storage.verify import check_manifest, read_run, run_content_problem, stored_problem
 
 
 @dataclass(frozen=True)
@@ -229,24 +229,51 @@ def presign(
     *,
     store: ObjectStore,
 ) -> str:
-    """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days."""
+    """A presigned GET URL for one file of the latest (or named) run, valid 1 s to 7 days,
+    made only when the run matches its manifest and the file's content is the one published
+    (`verify.stored_problem`): a link never hands out a file changed since."""
+    _check_expiry(expires_seconds)
     with s3_errors(store, "making a link"):
         bucket = require_bucket(store)
-        run_id, _ = _resolve_run(store, bucket, year, run_id)
-        key = s3keys.object_key(s3keys.bundle_prefix(store.prefix, year, run_id), file)
-    missing = (
-        f"{file} of run {run_id} of {year} is not in the bucket (s3://{bucket}/{key}); "
-        f"`prm runs --year {year}` shows whether the run is complete"
-    )
-    return presign_key(store, key, expires_seconds, missing)
+        run_id, pointer = _resolve_run(store, bucket, year, run_id)
+        key_prefix = s3keys.bundle_prefix(store.prefix, year, run_id)
+        run = read_run(store, bucket, key_prefix, year, read=(), pointer=pointer)
+        if run.manifest_time is None:
+            raise StorageError(_no_manifest(store.client, bucket, key_prefix, year, run_id))
+        listed = {f.path: f for f in manifest_files(run.manifest)} if not run.problem else {}
+        if not run.problem and file != s3keys.MANIFEST_NAME:
+            if file not in listed:
+                raise StorageError(f"{file} is not a file of run {run_id} of {year}")
+            run_problem = stored_problem(store.client, bucket, key_prefix, listed[file])
+        else:
+            run_problem = run.problem
+        if run_problem:
+            raise IntegrityError(
+                f"run {run_id} of {year} does not match its manifest ({run_problem}): no "
+                f"link made; `prm runs --year {year}` shows the runs"
+            )
+    return presign_key(store, s3keys.object_key(key_prefix, file), expires_seconds)
+
+
+def _check_expiry(seconds: int) -> None:
+    if not 1 <= seconds <= s3keys.MAX_LINK_SECONDS:
+        raise StorageError("a link can last from 1 second to 7 days")
+
+
+def published_content_problem(store: ObjectStore, found: Published) -> str | None:
+    """What differs from its manifest in any file of the published run `found`, every byte
+    checked (`verify.run_content_problem`); None: the run is exactly what was published."""
+    with s3_errors(store, "checking a published run"):
+        files = manifest_files(found.manifest)
+        bucket = s3keys.check_bucket(store.bucket)
+        return run_content_problem(store.client, bucket, found.key_prefix, files)
 
 
 def presign_key(
     store: ObjectStore, key: str, expires_seconds: int, missing: str | None = None
 ) -> str:
     """A presigned GET URL for an object that exists, valid 1 s to 7 days."""
-    if not 1 <= expires_seconds <= s3keys.MAX_LINK_SECONDS:
-        raise StorageError("a link can last from 1 second to 7 days")
+    _check_expiry(expires_seconds)
     with s3_errors(store, "making a link"):
         bucket = s3keys.check_bucket(store.bucket)
         try:

@@ -5,17 +5,30 @@ monthly run's reuse of a published report, the run a new one is compared with).
 manifest.json must be the one latest.json records (when a pointer is given) and, with
 PRM_MANIFEST_KEY, carry its HMAC and name the run it is read as; every file it lists must be
 in the bucket with its size; the files read (metrics.json first) must match their size and
-SHA-256 (tasks.manifest, as a fetched file on disk does).
+SHA-256 (tasks.manifest, as a fetched file on disk does). Before a run is reused or linked,
+every file (`stored_problem`) or the linked one is checked by content too, from the SHA-256
+the server keeps for it.
 """
 
+import base64
+import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from botocore.exceptions import ClientError
+
 from tasks.errors import IntegrityError
-from tasks.manifest import BundleFile, content_problem, manifest_hmac, sha256_bytes, size_problem
+from tasks.manifest import (
+    BundleFile,
+    content_problem,
+    digest_problem,
+    manifest_hmac,
+    sha256_bytes,
+    size_problem,
+)
 from tasks.storage import keys as s3keys
-from tasks.storage.client import ObjectStore, read_object
+from tasks.storage.client import ObjectStore, error_code, read_object
 from tasks.storage.publish import SIGNATURE, json_or_empty, load_json, manifest_files
 
 
@@ -125,3 +138,40 @@ def read_run(
     except IntegrityError as exc:
         return StoredRun(run_id, manifest, when, problem=str(exc))
     return StoredRun(run_id, manifest, when, contents)
+
+
+def stored_problem(client, bucket: str, key_prefix: str, f: BundleFile) -> str | None:
+    """What is wrong with one published file's content against its manifest entry, or None.
+
+    S3 refuses an upload whose ChecksumSHA256 does not match the bytes, and prm gives one
+    with every file it uploads in one part: an object that still carries the manifest's
+    SHA-256 holds those bytes (one HEAD). An object without it (uploaded in parts, or
+    written over by anything else) is read and hashed."""
+    key = s3keys.object_key(key_prefix, f.path)
+    try:
+        head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchKey"):
+            return size_problem(None, f)
+        raise
+    size = head["ContentLength"]
+    stored = head.get("ChecksumSHA256")
+    if stored and "-" not in stored:  # a whole object's digest, not one of its parts'
+        return digest_problem(size, base64.b64decode(stored).hex(), f)
+    if problem := size_problem(size, f):
+        return problem
+    digest = hashlib.sha256()
+    for chunk in client.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
+        digest.update(chunk)
+    return digest_problem(size, digest.hexdigest(), f)
+
+
+def run_content_problem(
+    client, bucket: str, key_prefix: str, files: list[BundleFile]
+) -> str | None:
+    """The first file of a run whose content does not match its manifest (`stored_problem`),
+    or None: every byte of the run is what was published."""
+    for f in files:
+        if problem := stored_problem(client, bucket, key_prefix, f):
+            return problem
+    return None

@@ -59,6 +59,17 @@ def test_a_damaged_latest_run_is_neither_reused_nor_compared(tmp_path, s3_store)
     reused = prm(*run)  # the new latest run is intact: reused, as before
     assert reused.exit_code == 0 and f"Input unchanged since run {second}: " in reused.stdout
 
+    page = folder + "report.html"  # a file besides metrics.json, changed at the same size
+    html = read_object(s3_store.client, s3_store.bucket, page)[0]
+    s3_store.client.put_object(Bucket=s3_store.bucket, Key=page, Body=html.replace(b"89", b"98"))
+    anew = prm(*run)
+    assert anew.exit_code == 0, anew.output
+    assert (
+        f"Published run {second} does not match its manifest (report.html: SHA-256 does not "
+        "match the manifest): not reused, this run publishes anew"
+    ) in anew.stdout.splitlines()
+    assert latest_run(s3_store) not in (first, second)
+
     local = prm(*run, "--no-upload", "--out", str(tmp_path / "local"))
     assert local.exit_code == 0, local.output
     lines = local.stdout.splitlines()

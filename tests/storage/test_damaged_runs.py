@@ -8,13 +8,18 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.errors import PrmError
+from tasks.errors import IntegrityError, PrmError, StorageError
 from tasks.report.changes import NotCompared, PreviousRun
 from tasks.storage.client import read_object
 from tasks.storage.index import render_index_html, update_index
 from tasks.storage.previous import load_previous
 from tasks.storage.publish import publish_bundle
-from tasks.storage.retrieve import list_runs
+from tasks.storage.retrieve import (
+    list_runs,
+    presign,
+    published_content_problem,
+    read_published,
+)
 from tests.storage.bundles import make_bundle
 
 pytestmark = pytest.mark.integration
@@ -137,3 +142,29 @@ def test_a_replaced_manifest_of_the_latest_run_is_not_trusted(s3_store, tmp_path
         "previous run r1 does not match its manifest "
         "(manifest.json of run r1 does not match latest.json): not compared"
     )
+
+
+def test_a_link_is_made_only_to_a_file_as_it_was_published(s3_store, tmp_path):
+    publish(s3_store, tmp_path, "r1", "2025-01-01T06:00:00+00:00")
+    assert presign(2024, expires_seconds=60, store=s3_store).startswith(s3_store.endpoint_url)
+    assert published_content_problem(s3_store, read_published(s3_store, 2024)) is None
+    with pytest.raises(StorageError, match="nope.pdf is not a file of run r1 of 2024"):
+        presign(2024, file="nope.pdf", store=s3_store)
+
+    tamper(s3_store, "r1", "report.html", b"<html", b"<HTML")  # same size, no checksum
+    refused = "run r1 of 2024 does not match its manifest \\(report.html: SHA-256 does not match"
+    with pytest.raises(IntegrityError, match=refused):
+        presign(2024, expires_seconds=60, store=s3_store)
+    assert published_content_problem(s3_store, read_published(s3_store, 2024)) == (
+        "report.html: SHA-256 does not match the manifest"
+    )
+    # written again with a checksum of its own (which S3 checks): still not the published bytes
+    key = "reports/2024/r1/report.html"
+    body = read_object(s3_store.client, s3_store.bucket, key)[0]
+    s3_store.client.put_object(
+        Bucket=s3_store.bucket, Key=key, Body=body, ChecksumAlgorithm="SHA256"
+    )
+    with pytest.raises(IntegrityError, match=refused):
+        presign(2024, file="report.html", run_id="r1", expires_seconds=60, store=s3_store)
+    # another file of the run is still linked: only what changed is refused
+    assert presign(2024, file="metrics.json", expires_seconds=60, store=s3_store)

@@ -90,12 +90,21 @@ def check_output_folder(path: Path, option: str) -> None:
 
 
 def _check_can_make(path: Path, folder: Path) -> None:
-    """`folder` (where `path` goes) exists, or its nearest existing parent is a folder that
-    can be written."""
+    """`folder` (where `path` goes) exists, or its nearest existing parent is a folder in
+    which the first missing one can be made (made and removed again: root's access check
+    says yes to /proc and to read-only mounts)."""
+    missing = None
     while not folder.exists():
-        folder = folder.parent
+        folder, missing = folder.parent, folder
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise PrmError(f"{path}: cannot be written (check {folder} and its permissions)")
+    if missing is None:
+        return
+    try:
+        missing.mkdir()
+    except OSError as exc:
+        raise PrmError(f"{path}: cannot be written ({missing}: {exc.strerror})") from None
+    missing.rmdir()
 
 
 def check_source(uri: str, store: "ObjectStore") -> None:
@@ -169,11 +178,19 @@ def check_database_url(url: str, must_exist: bool = False) -> None:
     if port is not None and not 0 < port < 65536:
         raise PrmError(f"database URL {shown}: port {port} is not 1-65535: {DATABASE_FIX}")
     file = parsed.database if backend == "sqlite" else None
-    if must_exist and file and file != ":memory:" and not Path(file).exists():
+    if not file or file == ":memory:":
+        return
+    if must_exist and not Path(file).exists():
         raise PrmError(
             f"database {shown} does not exist (run prm ingest first, or check --db / "
             "PRM_DATABASE_URL)"
         )
+    if Path(file).is_dir():
+        raise PrmError(f"database {shown} is a folder: give the SQLite file's path")
+    try:
+        _check_can_make(Path(file), Path(file).parent)
+    except PrmError as exc:
+        raise PrmError(f"database {exc}: {DATABASE_FIX}") from None
 
 
 def check_compare_to(folder: str, year: int) -> None:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from models.db import get_engine
-from tasks.checks import check_database, check_year
+from tasks.checks import check_database, check_output_folder, check_year
 from tasks.errors import PrmError
 from tests.conftest import use_s3_credentials
 
@@ -257,6 +257,27 @@ def test_an_output_folder_that_is_a_file_is_refused_before_work(tmp_path):
     assert not (tmp_path / "prm.db").exists()
     line = one_line_failure(prm("fetch", "--year", "2024", "--dest", str(a_file)))
     assert line == f"prm: {a_file}: is a file; give --dest a folder (it is made if missing)"
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_work(tmp_path):
+    # root's access check says /proc can be written; making a folder there fails
+    line = one_line_failure(prm(*run_args(tmp_path, "--out", "/proc/prm-x/bundle")))
+    assert line.startswith("prm: /proc/prm-x/bundle: cannot be written (/proc/prm-x: ")
+    assert not (tmp_path / "prm.db").exists() and not Path("/proc/prm-x").exists()
+    check_output_folder(tmp_path / "new" / "bundle", "--out")  # can be made: it is not made
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_sqlite_file_that_cannot_be_made_is_one_line_before_work(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    line = one_line_failure(prm("ingest", "--source", SAMPLE, "--db", f"sqlite:///{a_file}/x.db"))
+    assert line == (
+        f"prm: database {a_file / 'x.db'}: cannot be written (check {a_file} and its "
+        "permissions): check --db or PRM_DATABASE_URL"
+    )
+    line = one_line_failure(prm("ingest", "--source", SAMPLE, "--db", f"sqlite:///{tmp_path}"))
+    assert line == f"prm: database sqlite:///{tmp_path} is a folder: give the SQLite file's path"
 
 
 def test_an_endpoint_url_without_its_scheme_is_one_line(tmp_path, monkeypatch):

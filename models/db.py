@@ -1,6 +1,8 @@
 """Database setup: engines for SQLite and PostgreSQL, and schema upgrades through Alembic."""
 
 import hashlib
+import sqlite3
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +29,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision (models/migrations/versions/). A new migration changes it:
 # tests/models/test_db.py fails until it equals Alembic's head.
 HEAD = "0003"
+# How long a connection retries switching a new SQLite file to WAL (see _wal_mode).
+WAL_SWITCH_SECONDS = 10.0
 # Alembic's own record of the revision, declared as Alembic creates it (same name, type and
 # primary key name), so a database created by `upgrade`'s fast path is one Alembic continues.
 ALEMBIC_VERSION = Table(
@@ -55,9 +59,29 @@ def get_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal_mode(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _wal_mode(cursor) -> None:
+    """The database file in WAL mode (kept in the file once set; an in-memory database
+    keeps its own mode).
+
+    Switching a new file needs an exclusive lock, for which SQLite does not wait (no busy
+    handler): when another process reads the file at that moment, the switch fails at once
+    with "database is locked". Two workers starting together on a new database met it (6
+    processes in 80 here), so the switch is retried for a while.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def checkpoint(engine: Engine) -> None:

@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -191,6 +192,7 @@ def test_an_older_or_foreign_database_goes_through_the_migrations(empty_database
 
 UPGRADE_AND_REPORT = """
 import sys
+import threading
 from models.db import get_engine, upgrade
 upgrade(get_engine(sys.argv[1]))
 print("alembic" in sys.modules)
@@ -215,3 +217,19 @@ def test_two_processes_upgrading_one_empty_database_at_once_both_succeed(empty_d
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
             (HEAD,)
         ]
+
+
+def test_a_new_sqlite_file_another_process_holds_still_switches_to_wal(tmp_path):
+    """Switching to WAL needs an exclusive lock SQLite does not wait for: another process in
+    a transaction on the new file made the switch fail at once ("database is locked"; two
+    workers starting on a new database); it is retried."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")  # as the other worker creating the schema
+    other.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.3, other.execute, ["COMMIT"]).start()  # done 0.3 s on
+    with get_engine(f"sqlite:///{path}").connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("SELECT x FROM t").scalar() == 1
+    other.close()

@@ -61,16 +61,16 @@ def file_problem(path: Path, expected: BundleFile) -> str | None:
     return _problem(expected, size, lambda: sha256_file(path))
 
 
-def size_problem(size: int | None, expected: BundleFile) -> str | None:
-    """What is wrong with a stored object's size (None: absent) against its entry, or None
-    (its bytes are not read: `content_problem` or a download checks those)."""
-    return _problem(expected, size, lambda: expected.sha256)
-
-
 def digest_problem(size: int | None, sha256: str, expected: BundleFile) -> str | None:
     """What is wrong with a file of `size` bytes (None: absent) and that hex SHA-256 against
     its manifest entry, or None."""
     return _problem(expected, size, lambda: sha256)
+
+
+def size_problem(size: int | None, expected: BundleFile) -> str | None:
+    """What is wrong with a stored object's size (None: absent) against its entry, or None
+    (its bytes are not read: `content_problem` or a download checks those)."""
+    return digest_problem(size, expected.sha256, expected)
 
 
 def content_problem(content: bytes | None, expected: BundleFile) -> str | None:

@@ -240,19 +240,18 @@ def presign(
         run = read_run(store, bucket, key_prefix, year, read=(), pointer=pointer)
         if run.manifest_time is None:
             raise StorageError(_no_manifest(store.client, bucket, key_prefix, year, run_id))
-        listed = {f.path: f for f in manifest_files(run.manifest)} if not run.problem else {}
-        if not run.problem and file != s3keys.MANIFEST_NAME:
+        problem = run.problem
+        if not problem and file != s3keys.MANIFEST_NAME:  # manifest.json: checked by read_run
+            listed = {f.path: f for f in manifest_files(run.manifest)}
             if file not in listed:
                 raise StorageError(f"{file} is not a file of run {run_id} of {year}")
-            run_problem = stored_problem(store.client, bucket, key_prefix, listed[file])
-        else:
-            run_problem = run.problem
-        if run_problem:
+            problem = stored_problem(store.client, bucket, key_prefix, listed[file])
+        if problem:
             raise IntegrityError(
-                f"run {run_id} of {year} does not match its manifest ({run_problem}): no "
+                f"run {run_id} of {year} does not match its manifest ({problem}): no "
                 f"link made; `prm runs --year {year}` shows the runs"
             )
-    return presign_key(store, s3keys.object_key(key_prefix, file), expires_seconds)
+        return _presigned_url(store, bucket, s3keys.object_key(key_prefix, file), expires_seconds)
 
 
 def _check_expiry(seconds: int) -> None:
@@ -269,9 +268,7 @@ def published_content_problem(store: ObjectStore, found: Published) -> str | Non
         return run_content_problem(store.client, bucket, found.key_prefix, files)
 
 
-def presign_key(
-    store: ObjectStore, key: str, expires_seconds: int, missing: str | None = None
-) -> str:
+def presign_key(store: ObjectStore, key: str, expires_seconds: int) -> str:
     """A presigned GET URL for an object that exists, valid 1 s to 7 days."""
     _check_expiry(expires_seconds)
     with s3_errors(store, "making a link"):
@@ -281,8 +278,13 @@ def presign_key(
         except ClientError as exc:
             if error_code(exc) not in ("404", "NoSuchKey"):
                 raise
-            raise StorageError(missing or f"s3://{bucket}/{key} does not exist") from None
-        params = {"Bucket": bucket, "Key": key}
-        return store.client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=expires_seconds
-        )
+            raise StorageError(f"s3://{bucket}/{key} does not exist") from None
+        return _presigned_url(store, bucket, key, expires_seconds)
+
+
+def _presigned_url(store: ObjectStore, bucket: str, key: str, expires_seconds: int) -> str:
+    """The presigned GET URL itself (signed locally: no request is made)."""
+    params = {"Bucket": bucket, "Key": key}
+    return store.client.generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=expires_seconds
+    )
